@@ -1,0 +1,525 @@
+r"""The one-way random-effects model, in closed form.
+
+Model
+-----
+.. math::
+
+    y_{ij} = \mu + b_i + \varepsilon_{ij}, \qquad
+    b_i \sim N(0, \sigma_b^2), \quad \varepsilon_{ij} \sim N(0, \sigma_\varepsilon^2),
+
+for groups (individuals) ``i = 1..g`` with ``n_i`` observations each.
+
+======================  ==============  =============================================
+symbol                  argument        meaning
+======================  ==============  =============================================
+:math:`n_i`             ``n``           observations in group i
+:math:`\sigma_b^2`      ``sigma_b2``    between-group variance (the "signal")
+:math:`\sigma_\varepsilon^2` ``sigma_e2`` within-group noise variance
+:math:`w_i`             ``w``           shrinkage weight on the group's own mean
+:math:`\bar y_i`        ``group_means`` the group's raw mean (no pooling)
+:math:`\mu`, :math:`\hat\mu`  ``mu``    population mean; its GLS estimate
+:math:`\hat b_i`        ``blup``        predicted deviation of group i from the mean
+======================  ==============  =============================================
+
+The BLUP of the group's deviation is :math:`\hat b_i = w_i(\bar y_i - \hat\mu)` and
+the partial-pooling prediction of the group's mean is the weighted average
+:math:`\hat\mu + \hat b_i = w_i \bar y_i + (1 - w_i)\hat\mu` (lessons 01 and 02).
+
+The fit (:func:`fit_oneway`) reduces the data once to sufficient statistics
+(``n_i``, ``ȳ_i``, the pooled within-group sum of squares), then maximises the
+(restricted) likelihood profiled over the single ratio γ = σ_b²/σ_ε²: every step
+costs O(groups), not O(observations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from ._validation import as_float_array, check_choice, check_counts, check_same_length, check_variance
+
+__all__ = [
+    "shrinkage_weight",
+    "blup",
+    "partial_pooling",
+    "gls_mean",
+    "OnewayStats",
+    "oneway_stats",
+    "oneway_loglik",
+    "OnewayFit",
+    "fit_oneway",
+]
+
+_LOG2PI = np.log(2 * np.pi)
+
+
+# ---------------------------------------------------------------------------
+# closed forms with known variances
+# ---------------------------------------------------------------------------
+def shrinkage_weight(n, sigma_b2, sigma_e2):
+    r"""Return the shrinkage weight :math:`w = n\sigma_b^2 / (n\sigma_b^2 + \sigma_\varepsilon^2)`.
+
+    The weight the BLUP puts on a group's own mean; ``1 - w`` goes to the
+    population mean.  It *increases* with n and with σ_b²/σ_ε² and saturates
+    at 1 (it is not proportional to the signal-to-noise ratio).
+
+    Parameters
+    ----------
+    n : int or array_like of int, >= 0
+        Observations in the group (:math:`n`).
+    sigma_b2 : float or array_like, >= 0
+        Between-group variance (:math:`\sigma_b^2`).
+    sigma_e2 : float or array_like, >= 0
+        Noise variance (:math:`\sigma_\varepsilon^2`).
+
+    Returns
+    -------
+    w : float or ndarray
+        Broadcast shape of the inputs; values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Negative, NaN or non-integer ``n``; negative or NaN variances; or
+        ``sigma_b2 = sigma_e2 = 0`` (the weight is then undefined).
+
+    Examples
+    --------
+    >>> shrinkage_weight(2, 1.0, 4.0)     # 2·1 / (2·1 + 4)
+    0.3333333333333333
+    >>> shrinkage_weight(20, 1.0, 4.0)    # 20 / 24
+    0.8333333333333334
+
+    Notes
+    -----
+    Edge cases: ``n = 0`` gives w = 0 (a group never observed is predicted at
+    the mean); ``sigma_b2 = 0`` gives w = 0 (complete pooling);
+    ``sigma_e2 = 0`` with n > 0 gives w = 1 (no pooling).  As n → ∞, w → 1.
+    Used in lesson 02.
+    """
+    n = check_counts(n, "n")
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
+    both_zero = (np.asarray(sigma_b2) == 0) & (np.asarray(sigma_e2) == 0)
+    if np.any(both_zero):
+        raise ValueError(
+            "sigma_b2 and sigma_e2 are both 0: the weight nσ_b²/(nσ_b² + σ_ε²) is 0/0. "
+            "At least one variance must be positive"
+        )
+    signal = np.multiply(n, sigma_b2)
+    denom = signal + sigma_e2
+    # n = 0 (or sigma_b2 = 0) gives signal = 0, hence w = 0 even when sigma_e2 = 0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(signal > 0, signal / np.where(denom > 0, denom, 1.0), 0.0)
+    return float(w) if np.ndim(w) == 0 else w
+
+
+def blup(group_means, n, mu, sigma_b2, sigma_e2):
+    r"""Return the BLUPs of the group deviations, :math:`\hat b_i = w_i(\bar y_i - \mu)`.
+
+    Parameters
+    ----------
+    group_means : array_like, shape (g,)
+        Raw group means :math:`\bar y_i`.
+    n : array_like of int, shape (g,) or scalar
+        Observations per group.
+    mu : float
+        Population mean; pass the GLS estimate :math:`\hat\mu` (:func:`gls_mean`),
+        not the raw grand mean, when it is estimated from the same data.
+    sigma_b2, sigma_e2 : float
+        Variance components.
+
+    Returns
+    -------
+    b_hat : ndarray, shape (g,)
+
+    Examples
+    --------
+    >>> blup([10.0, 14.0], [2, 20], 12.0, 1.0, 4.0)   # w = 1/3, 5/6
+    array([-0.66666667,  1.66666667])
+    """
+    ybar = as_float_array(group_means, "group_means")
+    mu = float(as_float_array(mu, "mu", ndim=0))
+    w = shrinkage_weight(n, sigma_b2, sigma_e2)
+    return w * (ybar - mu)
+
+
+def partial_pooling(group_means, n, mu, sigma_b2, sigma_e2):
+    r"""Return the partial-pooling prediction of each group's mean.
+
+    .. math:: \hat\mu + \hat b_i = w_i\,\bar y_i + (1 - w_i)\,\mu
+
+    the weighted average of the group's own mean (no pooling) and the
+    population mean (complete pooling).  Arguments as in :func:`blup`.
+
+    Examples
+    --------
+    >>> partial_pooling([10.0, 14.0], [2, 20], 12.0, 1.0, 4.0)
+    array([11.33333333, 13.66666667])
+    """
+    mu_f = float(as_float_array(mu, "mu", ndim=0))
+    return mu_f + blup(group_means, n, mu, sigma_b2, sigma_e2)
+
+
+def gls_mean(group_means, n, sigma_b2, sigma_e2):
+    r"""Return the GLS estimate :math:`\hat\mu` of the population mean and its variance.
+
+    .. math::
+
+        \hat\mu = \frac{\sum_i u_i \bar y_i}{\sum_i u_i}, \quad
+        u_i = \frac{1}{\sigma_b^2 + \sigma_\varepsilon^2/n_i}, \quad
+        \operatorname{Var}(\hat\mu) = \frac{1}{\sum_i u_i}.
+
+    Each group mean is weighted by its precision; with equal n_i this is the
+    plain grand mean.  This is the BLUE of μ (lesson 04).
+
+    Returns
+    -------
+    mu_hat : float
+    var_mu_hat : float
+
+    Examples
+    --------
+    >>> gls_mean([10.0, 14.0], [2, 2], 1.0, 4.0)   # equal n: plain average; Var = 3/2
+    (12.0, 1.5)
+    """
+    ybar = as_float_array(group_means, "group_means", ndim=1)
+    n = np.broadcast_to(check_counts(n, "n"), ybar.shape).astype(float)
+    if (n == 0).any():
+        raise ValueError("n must be >= 1 for every group that enters the estimate of mu")
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
+    var_ybar = sigma_b2 + sigma_e2 / n
+    if (var_ybar == 0).any():
+        raise ValueError("sigma_b2 and sigma_e2 are both 0: the group means have no variance to weight by")
+    u = 1.0 / var_ybar
+    return float(u @ ybar / u.sum()), float(1.0 / u.sum())
+
+
+# ---------------------------------------------------------------------------
+# sufficient statistics and the likelihood
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnewayStats:
+    """Sufficient statistics of the one-way model (computed once, O(N)).
+
+    Attributes
+    ----------
+    levels : pandas.Index, shape (g,)      group labels, sorted
+    n : ndarray, shape (g,)                observations per group
+    mean : ndarray, shape (g,)             group means ȳ_i
+    ssw : float                            pooled within-group sum of squares Σ_ij (y_ij − ȳ_i)²
+    """
+
+    levels: pd.Index
+    n: np.ndarray
+    mean: np.ndarray
+    ssw: float
+
+    @property
+    def N(self) -> int:
+        return int(self.n.sum())
+
+    @property
+    def g(self) -> int:
+        return int(self.n.size)
+
+
+def oneway_stats(y, group) -> OnewayStats:
+    """Reduce observations ``y`` with labels ``group`` to :class:`OnewayStats`.
+
+    Raises ``ValueError`` for NaN/inf or non-numeric ``y``, a missing group
+    label, mismatched lengths, or fewer than two groups.
+    """
+    y = as_float_array(y, "y", ndim=1)
+    if isinstance(group, pd.DataFrame):
+        raise ValueError("group must be one column of labels, not a DataFrame")
+    labels = pd.Series(np.asarray(group) if not isinstance(group, pd.Series) else group.to_numpy())
+    check_same_length(y, "y", labels, "group")
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        pos = np.flatnonzero(missing)
+        raise ValueError(
+            f"group has {pos.size} missing label{'s' if pos.size > 1 else ''} "
+            f"(rows {', '.join(map(str, pos[:5]))}); every observation needs a group"
+        )
+    codes, levels = pd.factorize(labels, sort=True)
+    g = levels.size
+    if g < 2:
+        raise ValueError(f"group must have at least 2 distinct levels to separate σ_b² from σ_ε²; got {g}")
+    n = np.bincount(codes, minlength=g).astype(float)
+    mean = np.bincount(codes, weights=y, minlength=g) / n
+    resid = y - mean[codes]
+    ssw = float(resid @ resid)
+    return OnewayStats(levels=pd.Index(levels), n=n, mean=mean, ssw=ssw)
+
+
+def _gls_parts(stats: OnewayStats, gamma: float):
+    """(u, mu_hat, Q) at ratio γ: u_i = n_i/(1+n_iγ), μ̂ = Σu ȳ/Σu, Q = SSW + Σ u_i(ȳ_i − μ̂)²."""
+    u = stats.n / (1.0 + stats.n * gamma)
+    su = u.sum()
+    mu = float(u @ stats.mean / su)
+    d = stats.mean - mu
+    q = stats.ssw + float(u @ (d * d))
+    return u, su, mu, q
+
+
+def _profiled_deviance(gamma: float, stats: OnewayStats, reml: bool) -> float:
+    """-2 × log-likelihood with μ and σ_ε² profiled out, as a function of γ = σ_b²/σ_ε².
+
+    ML:   N(1 + log(2π Q/N)) + Σ log(1 + n_iγ)
+    REML: (N−1)(1 + log(2π Q/(N−1))) + Σ log(1 + n_iγ) + log Σ u_i
+    (the lme4 conventions: logLik = −deviance/2).
+    """
+    _, su, _, q = _gls_parts(stats, gamma)
+    logdet = float(np.log1p(stats.n * gamma).sum())
+    dof = stats.N - 1 if reml else stats.N
+    dev = dof * (1.0 + _LOG2PI + np.log(q / dof)) + logdet
+    if reml:
+        dev += np.log(su)
+    return dev
+
+
+def oneway_loglik(stats: OnewayStats, mu, sigma_b2, sigma_e2, *, reml: bool = True) -> float:
+    r"""Log-likelihood (REML by default) of the one-way model at given parameters.
+
+    ML:   :math:`-\tfrac12[N\log 2\pi\sigma_\varepsilon^2 + \sum_i\log(1+n_i\gamma)
+    + (\mathrm{SSW} + \sum_i u_i(\bar y_i-\mu)^2)/\sigma_\varepsilon^2]`, γ = σ_b²/σ_ε²,
+    u_i = n_i/(1+n_iγ).  REML replaces N by N − 1, adds :math:`\log\sum_i u_i`
+    and evaluates the quadratic form at the GLS :math:`\hat\mu` (``mu`` is then ignored).
+    """
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
+    if sigma_e2 <= 0:
+        raise ValueError("sigma_e2 must be > 0 for the likelihood to be finite")
+    gamma = sigma_b2 / sigma_e2
+    u, su, mu_hat, q = _gls_parts(stats, gamma)
+    if not reml:
+        d = stats.mean - float(mu)
+        q = stats.ssw + float(u @ (d * d))
+    dof = stats.N - 1 if reml else stats.N
+    m2ll = dof * (_LOG2PI + np.log(sigma_e2)) + float(np.log1p(stats.n * gamma).sum()) + q / sigma_e2
+    if reml:
+        m2ll += np.log(su)
+    return -0.5 * float(m2ll)
+
+
+# ---------------------------------------------------------------------------
+# the fit
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True, repr=False)
+class OnewayFit:
+    r"""Result of :func:`fit_oneway`.
+
+    One-way names (lesson symbols) and the general fit interface shared with the
+    mixed-model engine (``fixef``, ``sigma2``, ``varcorr``, ``ranef``, ``ranef_cov``,
+    ``loglik``, ``singular``), so intervals and panels work on either fit.
+
+    Attributes
+    ----------
+    method : {'REML', 'ML', 'ANOVA'}
+    mu, sigma_b2, sigma_e2 : float
+        Estimates :math:`\hat\mu` (GLS at the estimated variances), :math:`\hat\sigma_b^2`, :math:`\hat\sigma_\varepsilon^2`.
+    loglik : float
+        lme4's ``logLik``: the REML log-likelihood for REML fits, the ML one for ML
+        fits; for ANOVA fits, the REML log-likelihood at the ANOVA estimates.
+    singular : bool
+        True when :math:`\hat\sigma_b^2 = 0` (the fit sits on the boundary).
+    levels : pandas.Index, shape (g,)
+    n, mean, w, blup : ndarray, shape (g,)
+        Per group: observations, raw mean ȳ_i, weight w_i, BLUP :math:`\hat b_i = w_i(\bar y_i-\hat\mu)`.
+    cond_var : ndarray, shape (g,)
+        Conditional variance :math:`c_i = (1-w_i)\sigma_b^2 = w_i\sigma_\varepsilon^2/n_i`
+        of b_i given the data, μ treated as known (lme4's ``condVar``).
+    var_mu : float
+        :math:`\operatorname{Var}(\hat\mu) = 1/\sum_k(\sigma_b^2+\sigma_\varepsilon^2/n_k)^{-1}`.
+    pev : ndarray, shape (g,)
+        Henderson's prediction error variance :math:`\operatorname{Var}(\hat b_i - b_i)
+        = c_i + w_i^2\operatorname{Var}(\hat\mu)`, which counts the uncertainty in μ̂.
+    group_name : str
+    """
+
+    method: str
+    mu: float
+    sigma_b2: float
+    sigma_e2: float
+    loglik: float
+    singular: bool
+    levels: pd.Index
+    n: np.ndarray
+    mean: np.ndarray
+    w: np.ndarray
+    blup: np.ndarray
+    cond_var: np.ndarray
+    var_mu: float
+    pev: np.ndarray
+    group_name: str = "group"
+    stats: OnewayStats | None = field(default=None, compare=False)
+
+    # --- the general fit interface (names shared with blupteach.mixed) ----
+    @property
+    def fixef(self) -> pd.Series:
+        """Fixed effects by term name: here only ``(Intercept)`` = μ̂."""
+        return pd.Series({"(Intercept)": self.mu})
+
+    @property
+    def sigma2(self) -> float:
+        """Residual variance σ̂_ε²."""
+        return self.sigma_e2
+
+    @property
+    def varcorr(self) -> dict:
+        """Grouping factor → 1×1 covariance DataFrame of its random intercept."""
+        return {self.group_name: pd.DataFrame([[self.sigma_b2]], index=["(Intercept)"], columns=["(Intercept)"])}
+
+    @property
+    def ranef(self) -> dict:
+        """Grouping factor → DataFrame of BLUPs (rows = levels, column ``(Intercept)``)."""
+        return {self.group_name: pd.DataFrame({"(Intercept)": self.blup}, index=self.levels)}
+
+    @property
+    def ranef_cov(self) -> dict:
+        """Grouping factor → array (g, 1, 1) of conditional variances c_i (lme4's condVar)."""
+        return {self.group_name: self.cond_var.reshape(-1, 1, 1)}
+
+    @property
+    def lam(self) -> float:
+        """The ridge penalty λ = σ̂_ε²/σ̂_b² at which penalised least squares gives these BLUPs (∞ if σ̂_b² = 0)."""
+        return np.inf if self.sigma_b2 == 0 else self.sigma_e2 / self.sigma_b2
+
+    def predictions(self) -> pd.DataFrame:
+        """One row per group: n, raw mean, w, BLUP, partial-pooling mean μ̂ + b̂_i."""
+        return pd.DataFrame(
+            {"n": self.n.astype(int), "mean": self.mean, "w": self.w, "blup": self.blup,
+             "pooled": self.mu + self.blup},
+            index=pd.Index(self.levels, name=self.group_name),
+        )
+
+    def __repr__(self) -> str:
+        flag = "  (singular: σ_b² on the boundary 0)" if self.singular else ""
+        return (
+            f"One-way random-effects fit by {self.method}: {int(self.n.sum())} observations "
+            f"in {self.n.size} groups of '{self.group_name}' (n from {int(self.n.min())} to {int(self.n.max())})\n"
+            f"  mu_hat    = {self.mu:.6g}   (GLS; Var(mu_hat) = {self.var_mu:.6g})\n"
+            f"  sigma_b2  = {self.sigma_b2:.6g}{flag}\n"
+            f"  sigma_e2  = {self.sigma_e2:.6g}\n"
+            f"  lam = sigma_e2/sigma_b2 = {self.lam:.6g}\n"
+            f"  w from {self.w.min():.3f} to {self.w.max():.3f}\n"
+            f"  logLik    = {self.loglik:.6f} ({'REML' if self.method != 'ML' else 'ML'})"
+        )
+
+
+def _anova_estimates(stats: OnewayStats):
+    """Method-of-moments (ANOVA) σ_b², σ_ε²; σ_b² truncated at 0."""
+    N, g = stats.N, stats.g
+    if N - g < 1:
+        raise ValueError("the ANOVA method needs at least one group with 2 or more observations")
+    grand = float(stats.n @ stats.mean / N)
+    msb = float(stats.n @ (stats.mean - grand) ** 2) / (g - 1)
+    msw = stats.ssw / (N - g)
+    n0 = (N - float(stats.n @ stats.n) / N) / (g - 1)
+    return max(0.0, (msb - msw) / n0), msw
+
+
+def _maximise(stats: OnewayStats, reml: bool) -> float:
+    """γ̂ = argmin of the profiled deviance over γ ≥ 0 (0 exactly when the boundary wins)."""
+    # Search over rho = γ/(1+γ) in [0, 1): bounded, smooth, and the boundary is rho = 0.
+    def dev_rho(rho):
+        return _profiled_deviance(rho / (1.0 - rho), stats, reml)
+
+    upper = 1.0 - 1e-12
+    res = optimize.minimize_scalar(dev_rho, bounds=(0.0, upper), method="bounded",
+                                   options={"xatol": 1e-13, "maxiter": 500})
+    rho = float(res.x)
+    # Polish on log γ (Brent on rho is coarse in γ when γ is large), then compare with γ = 0.
+    if rho > 1e-9:
+        lg = np.log(rho / (1.0 - rho))
+        res2 = optimize.minimize_scalar(lambda t: _profiled_deviance(np.exp(t), stats, reml),
+                                        bracket=(lg - 0.1, lg + 0.1), method="brent",
+                                        options={"xtol": 1e-12})
+        gamma = float(np.exp(res2.x)) if res2.fun <= dev_rho(rho) else rho / (1.0 - rho)
+    else:
+        gamma = 0.0
+    if _profiled_deviance(0.0, stats, reml) <= _profiled_deviance(gamma, stats, reml) + 1e-10:
+        gamma = 0.0
+    return gamma
+
+
+def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None) -> OnewayFit:
+    r"""Fit the one-way random-effects model :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Observations.  Numeric, finite.
+    group : array_like, shape (N,)
+        Group label of each observation (any hashable labels; none missing).
+    method : {'REML', 'ML', 'ANOVA'}, keyword-only
+        REML (default, as lme4) or ML maximise the (restricted) likelihood profiled
+        over γ = σ_b²/σ_ε²; ANOVA is the method of moments, σ_b² truncated at 0.
+    group_name : str, optional
+        Name of the grouping factor (default: ``group.name`` of a Series, else ``"group"``).
+
+    Returns
+    -------
+    OnewayFit
+        Estimates, per-group BLUPs, weights, conditional variances and PEVs.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf or non-numeric ``y``; missing labels; lengths differ; fewer than
+        two groups; no within-group replication; an unknown ``method``.
+
+    Examples
+    --------
+    >>> y = [1.0, 3.0, 5.0, 7.0, 2.0, 4.0]
+    >>> fit = fit_oneway(y, ["a", "a", "b", "b", "c", "c"])
+    >>> round(fit.sigma_e2, 6), round(fit.sigma_b2, 6)   # MSW = 2, (MSB − MSW)/2 = (8 − 2)/2 = 3
+    (2.0, 3.0)
+
+    Notes
+    -----
+    Balanced data with a positive ANOVA estimate give REML = ANOVA exactly.  When
+    the boundary σ_b² = 0 maximises the likelihood the fit returns exactly 0 and
+    ``singular=True`` (every w_i = 0: complete pooling).  Lessons 01, 02.
+    """
+    method = check_choice(method, "method", ("REML", "ML", "ANOVA"))
+    if group_name is None:
+        group_name = str(group.name) if isinstance(group, pd.Series) and group.name is not None else "group"
+    stats = oneway_stats(y, group)
+    N, g = stats.N, stats.g
+    if N - g < 1:
+        raise ValueError(
+            "every group has a single observation, so within-group noise σ_ε² cannot be "
+            "separated from σ_b²; at least one group needs 2 or more observations"
+        )
+    if stats.ssw <= 0 and method != "ANOVA":
+        raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0 and the likelihood is unbounded")
+
+    if method == "ANOVA":
+        sigma_b2, sigma_e2 = _anova_estimates(stats)
+        if sigma_e2 <= 0:
+            raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0")
+        loglik = oneway_loglik(stats, 0.0, sigma_b2, sigma_e2, reml=True)
+    else:
+        reml = method == "REML"
+        gamma = _maximise(stats, reml)
+        _, _, _, q = _gls_parts(stats, gamma)
+        sigma_e2 = q / (N - 1 if reml else N)
+        sigma_b2 = gamma * sigma_e2
+        loglik = -0.5 * _profiled_deviance(gamma, stats, reml)
+
+    mu, var_mu = gls_mean(stats.mean, stats.n, sigma_b2, sigma_e2)
+    w = shrinkage_weight(stats.n, sigma_b2, sigma_e2)
+    b_hat = w * (stats.mean - mu)
+    cond_var = (1.0 - w) * sigma_b2
+    pev = cond_var + w**2 * var_mu
+    return OnewayFit(
+        method=method, mu=mu, sigma_b2=float(sigma_b2), sigma_e2=float(sigma_e2), loglik=float(loglik),
+        singular=bool(sigma_b2 == 0.0), levels=stats.levels, n=stats.n, mean=stats.mean, w=w,
+        blup=b_hat, cond_var=cond_var, var_mu=var_mu, pev=pev, group_name=group_name, stats=stats,
+    )

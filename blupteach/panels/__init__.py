@@ -1,0 +1,16 @@
+"""One factory per lesson panel, each callable with no arguments.
+
+Every factory returns a :class:`blupteach.widgets.Panel` with ``.figure``,
+``.update(**params)`` and ``.controls``; a lesson only calls the factory and
+displays the result, tests and benchmarks drive ``.update`` headless.
+
+============================  ======  ==========================================
+factory                       lesson  the learner moves
+============================  ======  ==========================================
+``shrinkage_weight()``        02      n, σ_b², σ_ε²: w as a curve, Alice and Bob
+============================  ======  ==========================================
+"""
+
+from .shrinkage import shrinkage_weight
+
+__all__ = ["shrinkage_weight"]

@@ -1,0 +1,80 @@
+r"""Lesson 02 panel: the shrinkage weight w = nσ_b²/(nσ_b² + σ_ε²), live.
+
+Left: w against n for the current variances, with Alice (2 readings), Bob (20)
+and "your" n marked.  Right: three patients with the *same* raw mean; an arrow
+from each raw mean to its BLUP μ + w(ȳ − μ) shows who is pulled hardest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from ..oneway import partial_pooling
+from ..oneway import shrinkage_weight as weight
+from ..plots import COLORS, arrows, building, new_figure, set_arrows
+from ..widgets import Panel, Slider
+
+SPEC = {
+    "n": Slider(1, 50, 5, scale="int", label="readings $n$"),
+    "sigma_b2": Slider(1.0, 400.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+}
+
+MU = 100.0         # population mean of the biomarker
+RAW_MEAN = 115.0   # every patient's own average reading, the same for all three
+PATIENTS = {"Alice": 2, "Bob": 20}
+N_GRID = np.arange(1, 51)
+ROWS = [f"{name} (n={k})" for name, k in PATIENTS.items()] + ["you (n)"]
+YPOS = np.arange(len(ROWS))[::-1].astype(float)
+
+
+def shrinkage_weight(**initial) -> Panel:
+    """Build the lesson-02 panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
+    with building():
+        fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(11.0, 4.6), width_ratios=[1.15, 1.0])
+
+        # -- left: w against n ---------------------------------------------------
+        ax_w.set(xlim=(0, 51), ylim=(0, 1.05), xlabel="readings per patient $n$",
+                 ylabel="weight on own mean $w$",
+                 title=r"$w = n\sigma_b^2 / (n\sigma_b^2 + \sigma_\varepsilon^2)$")
+        ax_w.axhline(1.0, color=COLORS["complete_pooling"], lw=1, ls=":")
+        (curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5)
+        named = ax_w.scatter(np.zeros(2), np.zeros(2), s=90, color=COLORS["no_pooling"], zorder=3,
+                             edgecolor="black")
+        name_labels = [ax_w.text(0, 0, name, ha="left", va="top") for name in PATIENTS]
+        (you,) = ax_w.plot([], [], "D", ms=11, color=COLORS["highlight"], mec="black", zorder=4)
+        readout = ax_w.text(0.97, 0.06, "", transform=ax_w.transAxes, ha="right", va="bottom",
+                            fontsize=15, bbox=dict(fc="white", ec="0.7"))
+
+        # -- right: raw mean -> BLUP for three patients with the same raw mean -------
+        ax_p.set(xlim=(MU - 3, RAW_MEAN + 3), ylim=(-0.7, len(ROWS) - 0.3), yticks=YPOS,
+                 yticklabels=ROWS, xlabel="predicted patient mean", title="shrinkage toward the mean")
+        ax_p.xaxis.set_major_locator(MaxNLocator(5))
+        ax_p.axvline(MU, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\mu$")
+        ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
+                     label=r"own mean $\bar y_i$")
+        segs = arrows(ax_p, len(ROWS), color=COLORS["partial_pooling"], lw=3)
+        blups = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=110, marker="<", zorder=4,
+                             color=COLORS["partial_pooling"], label="BLUP")
+        w_labels = [ax_p.text(RAW_MEAN, y + 0.22, "", ha="center") for y in YPOS]
+        ax_p.legend(loc="lower left", frameon=False)
+
+    def draw(n, sigma_b2, sigma_e2):
+        n_rows = np.array([*PATIENTS.values(), n], dtype=float)
+        w_rows = weight(n_rows, sigma_b2, sigma_e2)
+        curve.set_data(N_GRID, weight(N_GRID, sigma_b2, sigma_e2))
+        named.set_offsets(np.column_stack([n_rows[:2], w_rows[:2]]))
+        for label, k, wk in zip(name_labels, n_rows[:2], w_rows[:2]):
+            label.set_position((k + 0.8, wk - 0.03))
+        you.set_data([n], [w_rows[-1]])
+        readout.set_text(f"n = {n}:  w = {w_rows[-1]:.3f}")
+        pooled = partial_pooling(np.full(len(ROWS), RAW_MEAN), n_rows, MU, sigma_b2, sigma_e2)
+        set_arrows(segs, np.full(len(ROWS), RAW_MEAN), YPOS, pooled, YPOS)
+        blups.set_offsets(np.column_stack([pooled, YPOS]))
+        for label, x, y, wk in zip(w_labels, pooled, YPOS, w_rows):
+            label.set_position(((x + RAW_MEAN) / 2, y + 0.22))
+            label.set_text(f"w = {wk:.2f}")
+
+    moving = [curve, named, *name_labels, you, readout, segs, blups, *w_labels]
+    return Panel(fig, draw, SPEC, moving, name="shrinkage_weight", initial=initial)

@@ -1,0 +1,187 @@
+r"""Slider specs turned into ipywidgets controls wired to a panel's ``update``.
+
+A panel declares its sliders once, as a dict whose keys are the keywords of its
+update function::
+
+    SPEC = {
+        "n":        Slider(1, 50, 5, step=1, label="$n$"),
+        "sigma_b2": Slider(0.05, 20, 1.0, scale="log", label=r"$\sigma_b^2$"),
+        "sigma_e2": Slider(0.05, 20, 4.0, scale="log", label=r"$\sigma_\varepsilon^2$"),
+    }
+
+:class:`Panel` builds the controls from that spec, calls ``update(**values)``
+when one moves, and shows the figure.  Where widgets cannot render (an HTML
+export, a plain viewer) the figure still appears, at the default values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as ipw
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from .plots import LiveFigure
+
+__all__ = ["Slider", "make_controls", "Panel"]
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One slider: range, default, scale and the symbol it shows.
+
+    Parameters
+    ----------
+    min, max, default : float
+    step : float, optional
+        Step of a linear slider (integers when ``scale='int'``).
+    scale : {'linear', 'log', 'int'}
+        ``'log'`` moves in equal ratios (good for variances), ``'int'`` in whole numbers.
+    label : str
+        What the learner sees, e.g. ``r"$\sigma_b^2$"`` (rendered by MathJax).
+    """
+
+    min: float
+    max: float
+    default: float
+    step: float | None = None
+    scale: str = "linear"
+    label: str = ""
+
+    def __post_init__(self):
+        if self.scale not in ("linear", "log", "int"):
+            raise ValueError(f"scale must be 'linear', 'log' or 'int'; got {self.scale!r}")
+        if not (self.min <= self.default <= self.max):
+            raise ValueError(f"default must lie in [min, max] = [{self.min}, {self.max}]; got {self.default}")
+        if self.scale == "log" and self.min <= 0:
+            raise ValueError(f"a log slider needs min > 0; got {self.min}")
+
+    def widget(self, name: str):
+        """The ipywidgets slider for this spec (not yet wired)."""
+        common = dict(description=self.label or name, continuous_update=True,
+                      style={"description_width": "initial"}, layout=ipw.Layout(width="420px"))
+        if self.scale == "int":
+            return ipw.IntSlider(value=int(self.default), min=int(self.min), max=int(self.max),
+                                 step=int(self.step or 1), **common)
+        if self.scale == "log":
+            lo, hi = math.log10(self.min), math.log10(self.max)
+            return ipw.FloatLogSlider(value=self.default, base=10, min=lo, max=hi,
+                                      step=self.step or (hi - lo) / 100, readout_format=".3g", **common)
+        return ipw.FloatSlider(value=self.default, min=self.min, max=self.max,
+                               step=self.step or (self.max - self.min) / 100, readout_format=".3g", **common)
+
+
+def make_controls(spec: dict, on_change) -> dict:
+    """Return ``{name: slider}`` for ``spec``; each move calls ``on_change(name, value)``."""
+    controls = {}
+    for name, s in spec.items():
+        w = s.widget(name)
+        w.observe(lambda change, name=name: on_change(name, change["new"]), names="value")
+        controls[name] = w
+    return controls
+
+
+class Panel:
+    """A live figure with its sliders.
+
+    Parameters
+    ----------
+    figure : Figure
+        Built once by the panel factory (``plots.new_figure``).
+    draw : callable
+        ``draw(**values)`` sets the artists' data for the given slider values and
+        touches nothing else (no globals, no widgets, no clearing).
+    spec : dict
+        Slider spec: keys are ``draw``'s keywords.
+    moving : list of Artist
+        The artists ``draw`` changes (redrawn by blitting).
+    name : str
+        The factory's name.  Building a panel of the same name again closes the
+        previous figure, so re-running a cell does not pile up figures.
+    initial : dict, optional
+        Starting values (defaults: each slider's default).
+
+    Attributes
+    ----------
+    figure, controls (dict name → slider), values (dict of current values),
+    output (an ``ipywidgets.Output`` where callback errors are shown).
+    """
+
+    _live: dict = {}
+
+    def __init__(self, figure, draw, spec, moving, *, name: str, initial: dict | None = None, caption: str = ""):
+        old = Panel._live.pop(name, None)
+        if old is not None and old is not figure:
+            plt.close(old)
+        Panel._live[name] = figure
+        self.name = name
+        self.figure = figure
+        self.spec = dict(spec)
+        self.caption = caption
+        self._draw = draw
+        self.live = LiveFigure(figure, moving)
+        self.values = {k: s.default for k, s in self.spec.items()}
+        self.output = ipw.Output()
+        self._syncing = False
+        self.controls = make_controls(self.spec, self._on_change)
+        self.update(**(initial or {}))
+
+    # -- driving the figure -------------------------------------------------
+    def update(self, **params):
+        """Set some slider values (the rest keep theirs), redraw in place; returns ``self.values``."""
+        unknown = set(params) - set(self.spec)
+        if unknown:
+            raise ValueError(f"{self.name}.update got unknown parameter(s) {sorted(unknown)}; "
+                             f"expected some of {list(self.spec)}")
+        self.values.update(params)
+        self._draw(**self.values)
+        self.live.refresh()
+        self._sync_controls(params)
+        return dict(self.values)
+
+    def _sync_controls(self, params):
+        self._syncing = True
+        try:
+            for k, v in params.items():
+                if self.controls[k].value != v:
+                    self.controls[k].value = v
+        finally:
+            self._syncing = False
+
+    def _on_change(self, name, value):
+        if self._syncing:
+            return
+        with self.output:   # ipympl would swallow a callback's exception: show it here
+            try:
+                self.update(**{name: value})
+            except Exception as exc:
+                print(f"{type(exc).__name__}: {exc}")
+                raise
+
+    def reset(self):
+        """Back to the default values."""
+        return self.update(**{k: s.default for k, s in self.spec.items()})
+
+    # -- showing it ------------------------------------------------------------
+    def _controls_bundle(self):
+        box = ipw.HBox(list(self.controls.values()), layout=ipw.Layout(flex_flow="row wrap"))
+        summary = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in self.values.items())
+        text = f"[{self.name}: live sliders in JupyterLab; figure shown at {summary}]"
+        return {
+            "text/plain": text,
+            "text/html": f"<p><em>{text}</em></p>",
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                        "model_id": box.model_id},
+        }
+
+    def _ipython_display_(self):
+        display(self._controls_bundle(), raw=True)
+        canvas = self.figure.canvas
+        if isinstance(canvas, ipw.DOMWidget):
+            display(canvas)        # ipympl: live canvas, plus a PNG for HTML exports
+        else:
+            display(self.figure)   # a static backend: the figure at its current values
+            print("(Static figure: run `%matplotlib widget` before building the panel for live sliders.)")
+        display(self.output)
