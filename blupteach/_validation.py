@@ -17,6 +17,7 @@ __all__ = [
     "check_counts",
     "check_choice",
     "check_same_length",
+    "check_broadcast",
 ]
 
 
@@ -41,6 +42,15 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     if arr.dtype == bool:
         arr = arr.astype(float)
     if not (np.issubdtype(arr.dtype, np.number)):
+        # Text is not numeric even when it parses ("1.5"): a column read as text is a
+        # data problem the user should see, not something to convert quietly.
+        text = [v for v in arr.ravel()[:1000] if isinstance(v, (str, bytes, np.str_, np.bytes_))]
+        if arr.dtype.kind in "USa" or text:
+            example = text[0] if text else arr.ravel()[0]
+            raise ValueError(
+                f"{name} must be numeric; got text values (e.g. {str(example)!r}). "
+                f"Convert the column to numbers first (e.g. pandas.to_numeric) or drop the non-numeric entries."
+            )
         try:
             arr = arr.astype(float)
         except (TypeError, ValueError):
@@ -105,3 +115,19 @@ def check_same_length(a, a_name: str, b, b_name: str):
     """Raise if ``len(a) != len(b)``."""
     if len(a) != len(b):
         raise ValueError(f"{b_name} must have {len(a)} entries to match {a_name}; got {len(b)}")
+
+
+def check_broadcast(**arrays):
+    """Return the common broadcast shape of the named arrays, or raise naming them.
+
+    ``check_broadcast(group_means=ybar, n=n)`` raises
+    "group_means (shape (3,)) and n (shape (2,)) must have matching lengths ...".
+    """
+    shapes = {k: np.shape(v) for k, v in arrays.items()}
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listed = " and ".join(f"{k} (shape {s})" for k, s in shapes.items())
+        raise ValueError(
+            f"{listed} must have matching lengths (one value per group), or be scalars"
+        ) from None

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from ._validation import as_float_array, check_choice, check_counts, check_same_length, check_variance
+from ._validation import as_float_array, check_broadcast, check_choice, check_counts, check_same_length, check_variance
 
 __all__ = [
     "shrinkage_weight",
@@ -103,6 +103,7 @@ def shrinkage_weight(n, sigma_b2, sigma_e2):
     n = check_counts(n, "n")
     sigma_b2 = check_variance(sigma_b2, "sigma_b2")
     sigma_e2 = check_variance(sigma_e2, "sigma_e2")
+    check_broadcast(n=n, sigma_b2=sigma_b2, sigma_e2=sigma_e2)
     both_zero = (np.asarray(sigma_b2) == 0) & (np.asarray(sigma_e2) == 0)
     if np.any(both_zero):
         raise ValueError(
@@ -144,6 +145,7 @@ def blup(group_means, n, mu, sigma_b2, sigma_e2):
     ybar = as_float_array(group_means, "group_means")
     mu = float(as_float_array(mu, "mu", ndim=0))
     w = shrinkage_weight(n, sigma_b2, sigma_e2)
+    check_broadcast(group_means=ybar, n=w)
     return w * (ybar - mu)
 
 
@@ -187,7 +189,10 @@ def gls_mean(group_means, n, sigma_b2, sigma_e2):
     (12.0, 1.5)
     """
     ybar = as_float_array(group_means, "group_means", ndim=1)
-    n = np.broadcast_to(check_counts(n, "n"), ybar.shape).astype(float)
+    n = check_counts(n, "n")
+    if np.ndim(n) and np.shape(n) != ybar.shape:
+        raise ValueError(f"n must have {ybar.size} entries (one per group mean) or be a scalar; got shape {np.shape(n)}")
+    n = np.broadcast_to(n, ybar.shape).astype(float)
     if (n == 0).any():
         raise ValueError("n must be >= 1 for every group that enters the estimate of mu")
     sigma_b2 = check_variance(sigma_b2, "sigma_b2")
@@ -237,7 +242,14 @@ def oneway_stats(y, group) -> OnewayStats:
     y = as_float_array(y, "y", ndim=1)
     if isinstance(group, pd.DataFrame):
         raise ValueError("group must be one column of labels, not a DataFrame")
-    labels = pd.Series(np.asarray(group) if not isinstance(group, pd.Series) else group.to_numpy())
+    # Keep missing labels visible: np.asarray(["a", nan]) would turn NaN into the text "nan".
+    if isinstance(group, pd.Series):
+        values = group.to_numpy()
+    elif isinstance(group, (np.ndarray, pd.Index, pd.Categorical)):
+        values = group
+    else:
+        values = list(group)
+    labels = pd.Series(values)
     check_same_length(y, "y", labels, "group")
     missing = labels.isna().to_numpy()
     if missing.any():
@@ -478,8 +490,8 @@ def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None)
     --------
     >>> y = [1.0, 3.0, 5.0, 7.0, 2.0, 4.0]
     >>> fit = fit_oneway(y, ["a", "a", "b", "b", "c", "c"])
-    >>> round(fit.sigma_e2, 6), round(fit.sigma_b2, 6)   # MSW = 2, (MSB − MSW)/2 = (8 − 2)/2 = 3
-    (2.0, 3.0)
+    >>> round(fit.sigma_e2, 6), round(fit.sigma_b2, 6)   # means 2, 6, 3: MSW = 6/3 = 2, MSB = 2·(78/9)/2 = 26/3, σ_b² = (26/3 − 2)/2 = 10/3
+    (2.0, 3.333333)
 
     Notes
     -----

@@ -30,7 +30,7 @@ __all__ = ["Slider", "make_controls", "Panel"]
 
 @dataclass(frozen=True)
 class Slider:
-    """One slider: range, default, scale and the symbol it shows.
+    r"""One slider: range, default, scale and the symbol it shows.
 
     Parameters
     ----------
