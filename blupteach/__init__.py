@@ -15,6 +15,7 @@ from .oneway import (
     partial_pooling,
     shrinkage_weight,
 )
+from .simulate import OnewaySample, StandardDraws, simulate_oneway
 from .widgets import Panel, Slider
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "oneway_stats",
     "partial_pooling",
     "shrinkage_weight",
+    "OnewaySample",
+    "StandardDraws",
+    "simulate_oneway",
     "Panel",
     "Slider",
 ]

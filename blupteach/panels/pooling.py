@@ -1,0 +1,119 @@
+r"""Lesson 01 panel: complete, no and partial pooling side by side, live.
+
+Simulated patients with known true means, :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`
+(:mod:`blupteach.simulate`).  Each patient gets ``n`` readings.
+
+Left: for the first 12 patients, the true mean (black bar), the patient's own
+mean :math:`\bar y_i` (no pooling), the BLUP :math:`w\bar y_i + (1-w)\hat\mu`
+(partial pooling, an arrow from the own mean to it) and the single grand mean
+(complete pooling, a grey line).  Right: the mean squared error of each of the
+three against the truth over 400 patients, on a log scale (each step of the
+axis is ten times the error).
+
+The standard normals are drawn once (common random numbers): moving a slider
+moves the same patients, and a slider moved back brings the same picture back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..oneway import gls_mean, partial_pooling, shrinkage_weight
+from ..plots import COLORS, arrows, building, new_figure, set_arrows
+from ..simulate import StandardDraws
+from ..widgets import Panel, Slider
+
+SPEC = {
+    "n": Slider(1, 30, 3, scale="int", label="readings per patient $n$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+}
+
+MU = 100.0       # population mean of the biomarker
+SEED = 1         # one seed: the same patients every run
+N_PATIENTS = 400  # patients the errors are averaged over
+N_SHOWN = 12      # patients drawn on the left
+STRATEGIES = ["complete\npooling", "no\npooling", "partial\npooling\n(BLUP)"]
+BAR_COLORS = [COLORS["complete_pooling"], COLORS["no_pooling"], COLORS["partial_pooling"]]
+MSE_LIM = (0.01, 1000.0)
+
+
+def pooling_estimates(draws: StandardDraws, n, sigma_b2, sigma_e2, mu: float = MU):
+    r"""The three estimates of every patient's mean, and their errors, for one slider setting.
+
+    Returns
+    -------
+    sample : OnewaySample
+        The simulated readings and the truth.
+    estimates : dict
+        ``"complete"`` (the grand mean of all readings, one number), ``"no"``
+        (own means :math:`\bar y_i`), ``"partial"`` (BLUPs
+        :math:`w\bar y_i + (1-w)\hat\mu`, the variances taken as known, μ̂ by GLS).
+    mse : dict
+        Mean over patients of (estimate − true mean)², same keys.
+    """
+    sample = draws.sample(n, sigma_b2, sigma_e2, mu)
+    ybar = sample.group_means
+    mu_hat, _ = gls_mean(ybar, sample.n, sigma_b2, sigma_e2)
+    estimates = {
+        "complete": np.full(sample.g, sample.y.mean()),
+        "no": ybar,
+        "partial": partial_pooling(ybar, sample.n, mu_hat, sigma_b2, sigma_e2),
+    }
+    mse = {k: float(np.mean((v - sample.true_mean) ** 2)) for k, v in estimates.items()}
+    return sample, estimates, mse
+
+
+def _value_range(draws: StandardDraws) -> tuple[float, float]:
+    """Largest deviation from MU any shown patient's truth or mean reaches over the sliders' whole range."""
+    z_b = np.abs(draws.z_b[:N_SHOWN])
+    zbar = np.abs(np.cumsum(draws.z_e[:N_SHOWN], axis=1) / np.arange(1, draws.n_max + 1)).max(axis=1)
+    sd_b, sd_e = np.sqrt(SPEC["sigma_b2"].max), np.sqrt(SPEC["sigma_e2"].max)
+    return float((sd_b * z_b + sd_e * zbar).max())
+
+
+def pooling(**initial) -> Panel:
+    """Build the lesson-01 panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
+    draws = StandardDraws(N_PATIENTS, int(SPEC["n"].max), seed=SEED)
+    x = np.arange(1, N_SHOWN + 1, dtype=float)
+    half = 1.05 * _value_range(draws)
+    with building():
+        fig, (ax_p, ax_e) = new_figure(1, 2, figsize=(12.5, 5.4), width_ratios=[1.9, 1.0])
+
+        # -- left: 12 patients, truth and the three estimates -----------------------
+        ax_p.set(xlim=(0.3, N_SHOWN + 0.7), ylim=(MU - half, MU + half), xticks=x,
+                 xlabel="patient", ylabel="biomarker level", title="12 of the simulated patients")
+        (grand,) = ax_p.plot([], [], color=COLORS["complete_pooling"], lw=3, label="complete pooling (grand mean)")
+        (truth,) = ax_p.plot([], [], "_", ms=26, mew=3, color=COLORS["truth"], label="true mean")
+        segs = arrows(ax_p, N_SHOWN, color=COLORS["partial_pooling"], lw=2)
+        own = ax_p.scatter(x, np.full(N_SHOWN, MU), s=70, color=COLORS["no_pooling"], edgecolor="black",
+                           zorder=3, label=r"no pooling (own mean $\bar y_i$)")
+        blups = ax_p.scatter(x, np.full(N_SHOWN, MU), s=80, marker="D", color=COLORS["partial_pooling"],
+                             edgecolor="black", zorder=4, label="partial pooling (BLUP)")
+        readout = ax_p.text(0.02, 0.97, "", transform=ax_p.transAxes, ha="left", va="top", fontsize=14,
+                            bbox=dict(fc="white", ec="0.7"))
+        ax_p.legend(loc="lower center", bbox_to_anchor=(0.5, 1.09), ncols=2, frameon=False)
+
+        # -- right: mean squared error against the truth ------------------------------
+        ax_e.set(yscale="log", ylim=MSE_LIM, xlim=(-0.6, 2.6), ylabel="mean squared error (log scale)",
+                 title=f"error over {N_PATIENTS} patients")
+        bars = ax_e.bar(range(3), np.ones(3), bottom=MSE_LIM[0], color=BAR_COLORS, edgecolor="black", width=0.7)
+        ax_e.set_xticks(range(3), STRATEGIES)
+        values = [ax_e.text(i, 1.0, "", ha="center", va="bottom", fontsize=13) for i in range(3)]
+
+    def draw(n, sigma_b2, sigma_e2):
+        sample, est, mse = pooling_estimates(draws, n, sigma_b2, sigma_e2)
+        shown = slice(0, N_SHOWN)
+        grand.set_data([0.3, N_SHOWN + 0.7], [est["complete"][0]] * 2)
+        truth.set_data(x, sample.true_mean[shown])
+        own.set_offsets(np.column_stack([x, est["no"][shown]]))
+        blups.set_offsets(np.column_stack([x, est["partial"][shown]]))
+        set_arrows(segs, x, est["no"][shown], x, est["partial"][shown])
+        readout.set_text(f"n = {n}:  w = {shrinkage_weight(n, sigma_b2, sigma_e2):.2f}")
+        for bar, label, key in zip(bars, values, ("complete", "no", "partial")):
+            bar.set_height(mse[key] - MSE_LIM[0])
+            label.set_position((bar.get_x() + bar.get_width() / 2, mse[key] * 1.15))
+            label.set_text(f"{mse[key]:.3g}")
+
+    moving = [grand, truth, segs, own, blups, readout, *bars, *values]
+    return Panel(fig, draw, SPEC, moving, name="pooling", initial=initial)
