@@ -24,7 +24,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-__all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows"]
+__all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
+           "raw_to_pooled"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
 OKABE_ITO = {
@@ -172,3 +173,34 @@ def set_arrows(coll: LineCollection, x0, y0, x1, y1) -> None:
     """Move the segments of ``coll`` to run from (x0, y0) to (x1, y1) (arrays of one length)."""
     segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
     coll.set_segments(segs)
+
+
+
+def raw_to_pooled(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
+                  title="", xscale="linear", figsize=(11.0, 5.0)):
+    """Return ``(fig, ax)``: each group's own mean (orange) joined to its partial-pooling prediction (blue).
+
+    A static figure (lessons 01 and 02: radon counties against their number of
+    homes, batting averages by player), built once in the course style.  ``mu``
+    adds the grey line of complete pooling; ``truth`` adds black bars at what
+    the predictions are judged against.  Points are placed at ``x``.
+    """
+    x, raw, pooled = (np.asarray(v, dtype=float) for v in (x, raw, pooled))
+    fig, ax = new_figure(figsize=figsize)
+    with building():
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if mu is not None:
+            ax.axhline(mu, color=COLORS["complete_pooling"], lw=2.5, zorder=1, label=r"complete pooling $\hat\mu$")
+        segs = np.stack([np.column_stack([x, raw]), np.column_stack([x, pooled])], axis=1)
+        ax.add_collection(LineCollection(segs, colors=COLORS["partial_pooling"], linewidths=1.2, alpha=0.7,
+                                         zorder=2))
+        ax.scatter(x, raw, s=45, color=COLORS["no_pooling"], edgecolor="black", lw=0.5, zorder=3,
+                   label=r"no pooling (own mean $\bar y_i$)")
+        ax.scatter(x, pooled, s=45, marker="D", color=COLORS["partial_pooling"], edgecolor="black", lw=0.5,
+                   zorder=4, label="partial pooling (BLUP)")
+        if truth is not None:
+            ax.plot(x, np.asarray(truth, dtype=float), "_", ms=18, mew=2.5, color=COLORS["truth"], zorder=5,
+                    label=truth_label)
+        ax.set_xscale(xscale)   # after the data: a log axis needs positive data to set its limits
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.08), ncols=2, frameon=False)
+    return fig, ax
