@@ -15,7 +15,7 @@ from .oneway import (
     partial_pooling,
     shrinkage_weight,
 )
-from .simulate import OnewaySample, StandardDraws, simulate_oneway
+from .simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
 from .widgets import Panel, Slider
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "OnewaySample",
     "StandardDraws",
     "simulate_oneway",
+    "score_pooling",
     "Panel",
     "Slider",
 ]

@@ -31,7 +31,9 @@ only rescales them, :math:`b_i = \sqrt{\sigma_b^2}\,z_i`,
 :math:`\varepsilon_{ij} = \sqrt{\sigma_\varepsilon^2}\,e_{ij}`, and takes each
 patient's first ``n_i`` readings.  A live panel moving a slider therefore moves
 the *same* patients smoothly, and returning a slider to a value brings back the
-same numbers.  :func:`simulate_oneway` is the one-shot version.  Lessons 01, 02.
+same numbers.  :func:`simulate_oneway` is the one-shot version;
+:func:`score_pooling` scores complete, no and partial pooling against the
+truth.  Lessons 01, 02.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from ._validation import as_float_array, check_counts, check_variance
+from .oneway import gls_mean, partial_pooling
 
-__all__ = ["OnewaySample", "StandardDraws", "simulate_oneway"]
+__all__ = ["OnewaySample", "StandardDraws", "simulate_oneway", "score_pooling"]
 
 
 def _check_positive_int(value, name: str) -> int:
@@ -239,3 +242,44 @@ def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 
     if n_max < 1:
         raise ValueError("n must be >= 1 for every patient (a patient with no readings has no mean to pool)")
     return StandardDraws(g, n_max, seed=seed).sample(n, sigma_b2, sigma_e2, mu)
+
+
+def score_pooling(sample: OnewaySample):
+    r"""Return the three estimates of every patient's mean and their mean squared errors.
+
+    With the variances known (the values ``sample`` was drawn with):
+
+    * complete pooling: the grand mean of all readings, :math:`\bar y_{\cdot\cdot}`, for everyone;
+    * no pooling: each patient's own mean :math:`\bar y_i`;
+    * partial pooling (the BLUP): :math:`w_i\bar y_i + (1-w_i)\hat\mu`, with
+      :math:`w_i = n_i\sigma_b^2/(n_i\sigma_b^2+\sigma_\varepsilon^2)` and μ̂ the GLS mean.
+
+    Parameters
+    ----------
+    sample : OnewaySample
+
+    Returns
+    -------
+    estimates : dict of ndarray, shape (g,)
+        Keys ``"complete"``, ``"no"``, ``"partial"``.
+    mse : dict of float
+        :math:`\frac1g\sum_i(\text{estimate}_i - (\mu+b_i))^2` for each key.
+
+    Examples
+    --------
+    >>> s = simulate_oneway(3, 25.0, 100.0, g=200, mu=100.0, seed=1)
+    >>> est, mse = score_pooling(s)
+    >>> bool(mse["partial"] < min(mse["complete"], mse["no"]))
+    True
+    """
+    if not isinstance(sample, OnewaySample):
+        raise ValueError(f"sample must be an OnewaySample (from simulate_oneway); got {type(sample).__name__}")
+    ybar = sample.group_means
+    mu_hat, _ = gls_mean(ybar, sample.n, sample.sigma_b2, sample.sigma_e2)
+    estimates = {
+        "complete": np.full(sample.g, sample.y.mean()),
+        "no": ybar,
+        "partial": partial_pooling(ybar, sample.n, mu_hat, sample.sigma_b2, sample.sigma_e2),
+    }
+    mse = {k: float(np.mean((v - sample.true_mean) ** 2)) for k, v in estimates.items()}
+    return estimates, mse

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..oneway import gls_mean, partial_pooling, shrinkage_weight
+from ..oneway import shrinkage_weight
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
-from ..simulate import StandardDraws
+from ..simulate import StandardDraws, score_pooling
 from ..widgets import Panel, Slider
 
 SPEC = {
@@ -36,32 +36,6 @@ N_SHOWN = 12      # patients drawn on the left
 STRATEGIES = ["complete\npooling", "no\npooling", "partial\npooling\n(BLUP)"]
 BAR_COLORS = [COLORS["complete_pooling"], COLORS["no_pooling"], COLORS["partial_pooling"]]
 MSE_LIM = (0.01, 1000.0)
-
-
-def pooling_estimates(draws: StandardDraws, n, sigma_b2, sigma_e2, mu: float = MU):
-    r"""The three estimates of every patient's mean, and their errors, for one slider setting.
-
-    Returns
-    -------
-    sample : OnewaySample
-        The simulated readings and the truth.
-    estimates : dict
-        ``"complete"`` (the grand mean of all readings, one number), ``"no"``
-        (own means :math:`\bar y_i`), ``"partial"`` (BLUPs
-        :math:`w\bar y_i + (1-w)\hat\mu`, the variances taken as known, μ̂ by GLS).
-    mse : dict
-        Mean over patients of (estimate − true mean)², same keys.
-    """
-    sample = draws.sample(n, sigma_b2, sigma_e2, mu)
-    ybar = sample.group_means
-    mu_hat, _ = gls_mean(ybar, sample.n, sigma_b2, sigma_e2)
-    estimates = {
-        "complete": np.full(sample.g, sample.y.mean()),
-        "no": ybar,
-        "partial": partial_pooling(ybar, sample.n, mu_hat, sigma_b2, sigma_e2),
-    }
-    mse = {k: float(np.mean((v - sample.true_mean) ** 2)) for k, v in estimates.items()}
-    return sample, estimates, mse
 
 
 def _value_range(draws: StandardDraws) -> tuple[float, float]:
@@ -102,7 +76,8 @@ def pooling(**initial) -> Panel:
         values = [ax_e.text(i, 1.0, "", ha="center", va="bottom", fontsize=13) for i in range(3)]
 
     def draw(n, sigma_b2, sigma_e2):
-        sample, est, mse = pooling_estimates(draws, n, sigma_b2, sigma_e2)
+        sample = draws.sample(n, sigma_b2, sigma_e2, MU)
+        est, mse = score_pooling(sample)
         shown = slice(0, N_SHOWN)
         grand.set_data([0.3, N_SHOWN + 0.7], [est["complete"][0]] * 2)
         truth.set_data(x, sample.true_mean[shown])
