@@ -35,21 +35,23 @@ def shrinkage_weight(**initial) -> Panel:
         fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(11.0, 4.6), width_ratios=[1.15, 1.0])
 
         # -- left: w against n ---------------------------------------------------
-        ax_w.set(xlim=(0, 51), ylim=(0, 1.05), xlabel="readings per patient $n$",
-                 ylabel="weight on own mean $w$",
-                 title=r"$w = n\sigma_b^2 / (n\sigma_b^2 + \sigma_\varepsilon^2)$")
+        # ylim below 0 leaves room for the names, which sit below-right of their points
+        ax_w.set(xlim=(0, 51), ylim=(-0.12, 1.05), xlabel="readings per patient $n$",
+                 ylabel="weight on own mean $w$")
+        ax_w.set_title(r"$w = n\sigma_b^2 / (n\sigma_b^2 + \sigma_\varepsilon^2)$", loc="left")
         ax_w.axhline(1.0, color=COLORS["complete_pooling"], lw=1, ls=":")
         (curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5)
         named = ax_w.scatter(np.zeros(2), np.zeros(2), s=90, color=COLORS["no_pooling"], zorder=3,
                              edgecolor="black")
         name_labels = [ax_w.text(0, 0, name, ha="left", va="top") for name in PATIENTS]
         (you,) = ax_w.plot([], [], "D", ms=11, color=COLORS["highlight"], mec="black", zorder=4)
-        readout = ax_w.text(0.97, 0.06, "", transform=ax_w.transAxes, ha="right", va="bottom",
-                            fontsize=15, bbox=dict(fc="white", ec="0.7"))
+        # the readout sits above the axes, where the curve can never run under it
+        readout = ax_w.text(1.0, 1.02, "", transform=ax_w.transAxes, ha="right", va="bottom",
+                            fontsize=15, color=COLORS["highlight"])
 
         # -- right: raw mean -> BLUP for three patients with the same raw mean -------
         ax_p.set(xlim=(MU - 3, RAW_MEAN + 3), ylim=(-0.7, len(ROWS) - 0.3), yticks=YPOS,
-                 yticklabels=ROWS, xlabel="predicted patient mean", title="shrinkage toward the mean")
+                 yticklabels=ROWS, xlabel="predicted patient mean")
         ax_p.xaxis.set_major_locator(MaxNLocator(5))
         ax_p.axvline(MU, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\mu$")
         ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
@@ -58,7 +60,9 @@ def shrinkage_weight(**initial) -> Panel:
         blups = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=110, marker="<", zorder=4,
                              color=COLORS["partial_pooling"], label="BLUP")
         w_labels = [ax_p.text(RAW_MEAN, y + 0.22, "", ha="center") for y in YPOS]
-        ax_p.legend(loc="lower left", frameon=False)
+        # above the axes: inside, an arrow reaching toward mu would run under it
+        ax_p.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False,
+                    handletextpad=0.3, columnspacing=1.0)
 
     def draw(n, sigma_b2, sigma_e2):
         n_rows = np.array([*PATIENTS.values(), n], dtype=float)
