@@ -15,6 +15,15 @@ from .oneway import (
     partial_pooling,
     shrinkage_weight,
 )
+from .coverage import CoverageResult, conditional_coverage, simulate_coverage
+from .intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
+from .name_game import (
+    blup_matrix,
+    draw_groups,
+    gaussian_posterior_mean,
+    linear_predictor_mse,
+    two_point_posterior_mean,
+)
 from .simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
 from .widgets import Panel, Slider
 
@@ -33,6 +42,18 @@ __all__ = [
     "StandardDraws",
     "simulate_oneway",
     "score_pooling",
+    "prediction_variance_parts",
+    "prediction_interval",
+    "variance_parts",
+    "variance_parts_mme",
+    "CoverageResult",
+    "simulate_coverage",
+    "conditional_coverage",
+    "blup_matrix",
+    "draw_groups",
+    "linear_predictor_mse",
+    "two_point_posterior_mean",
+    "gaussian_posterior_mean",
     "Panel",
     "Slider",
 ]

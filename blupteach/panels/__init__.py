@@ -9,10 +9,16 @@ factory                       lesson  the learner moves
 ============================  ======  ==========================================
 ``pooling()``                 01      n, σ_b², σ_ε²: complete, no, partial pooling vs truth
 ``shrinkage_weight()``        02      n, σ_b², σ_ε²: w as a curve, Alice and Bob
+``conditional_bias()``        04      n, σ_b², σ_ε²: BLUP error vs true effect; MSE of w'
+``variance_parts()``          05      n, σ_b², σ_ε²: three variance sources stacked; width vs n
+``caterpillar()``             05      level: ranked predictions with their intervals
 ============================  ======  ==========================================
 """
 
 from .pooling import pooling
 from .shrinkage import shrinkage_weight
+from .name_game import conditional_bias_panel as conditional_bias
+from .uncertainty import caterpillar_panel as caterpillar
+from .uncertainty import variance_parts_panel as variance_parts
 
-__all__ = ["pooling", "shrinkage_weight"]
+__all__ = ["pooling", "shrinkage_weight", "conditional_bias", "variance_parts", "caterpillar"]

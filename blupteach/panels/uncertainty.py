@@ -1,0 +1,147 @@
+r"""Lesson 05 panels: where a prediction's uncertainty comes from, and what it does to rankings.
+
+``variance_parts_panel``: a clinic of seven patients (a new one with no readings, 1, Alice
+with 2, 5, 10, Bob with 20, and "you" with n).  Left: each patient's prediction error variance
+for a new reading, stacked from its three sources (:func:`blupteach.intervals.variance_parts`);
+the bars are moved with ``set_height``/``set_y``, never redrawn.  Right: the half-width of the
+95% interval against n, for the patient's mean and for a new reading, Alice, Bob and you marked.
+
+``caterpillar_panel``: a real fit's group predictions with their intervals, ranked by the point
+prediction; a level slider widens or narrows every interval in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from ..intervals import prediction_interval, variance_parts
+from ..plots import COLORS, OKABE_ITO, building, new_figure, set_arrows, arrows
+from ..widgets import Panel, Slider
+
+SPEC = {
+    "n": Slider(1, 50, 5, scale="int", label="your readings $n$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
+    "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+}
+
+CLINIC = {"new (0)": 0, "1": 1, "Alice (2)": 2, "5": 5, "10": 10, "Bob (20)": 20}
+PARTS = {"mean": ("estimating μ", OKABE_ITO["sky"]),
+         "deviation": ("patient's own deviation", OKABE_ITO["blue"]),
+         "noise": ("a new reading's noise", OKABE_ITO["orange"])}
+N_GRID = np.arange(1, 51)
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def clinic_parts(n, sigma_b2, sigma_e2):
+    """The clinic's parts (new observation), rows = patients (you last); and Var(μ̂)."""
+    counts = np.array([*CLINIC.values(), n], dtype=float)
+    parts = variance_parts(counts, sigma_b2, sigma_e2, index=[*CLINIC, "you (n)"])
+    return parts, parts.attrs["var_mu"]
+
+
+def _largest_total() -> float:
+    """The largest bar over the slider box (every part grows with both variances; n at its ends)."""
+    s = SPEC
+    return max(clinic_parts(k, s["sigma_b2"].max, s["sigma_e2"].max)[0]["total"].max()
+               for k in (s["n"].min, s["n"].max))
+
+
+def variance_parts_panel(**initial) -> Panel:
+    """Build the lesson-05 parts panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
+    top = 1.08 * _largest_total()
+    rows = [*CLINIC, "you (n)"]
+    x = np.arange(len(rows))
+    with building():
+        fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(12.0, 4.9), width_ratios=[1.2, 1.0])
+        ax_b.set(ylim=(0, top), ylabel="prediction error variance", xticks=x,
+                 title="three sources of uncertainty (a new reading)")
+        ax_b.set_xticklabels(rows, rotation=25, ha="right")
+        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.7, color=c, label=lab, edgecolor="white")
+                for k, (lab, c) in PARTS.items()}
+        ax_b.legend(loc="upper right", frameon=False, fontsize=11)
+        totals = [ax_b.text(xi, 0, "", ha="center", va="bottom", fontsize=11) for xi in x]
+
+        hw_top = Z95 * np.sqrt(top)
+        ax_w.set(xlim=(0, 51), ylim=(0, 1.05 * hw_top), xlabel="readings $n$",
+                 ylabel="half-width of the 95% interval", title="interval width against n")
+        (new_curve,) = ax_w.plot([], [], color=OKABE_ITO["orange"], lw=2.5, label="a new reading")
+        (mean_curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5, label="the patient's mean")
+        named = ax_w.scatter(np.zeros(4), np.zeros(4), s=80, zorder=3, color=COLORS["no_pooling"], edgecolor="black")
+        labels = [ax_w.text(0, 0, s, ha="left", va="bottom") for s in ("Alice", "Bob", "Alice", "Bob")]
+        (you,) = ax_w.plot([], [], "D", ms=10, color=COLORS["highlight"], mec="black", zorder=4, ls="none")
+        ax_w.legend(loc="upper right", frameon=False, fontsize=11)
+
+    def draw(n, sigma_b2, sigma_e2):
+        parts, var_mu = clinic_parts(n, sigma_b2, sigma_e2)
+        base = np.zeros(x.size)
+        for key, container in bars.items():
+            for rect, h, y0 in zip(container.patches, parts[key].to_numpy(), base):
+                rect.set_y(y0)
+                rect.set_height(h)
+            base = base + parts[key].to_numpy()
+        for t, xi, tot in zip(totals, x, base):
+            t.set_position((xi, tot + 0.01 * top))
+            t.set_text(f"{tot:.0f}")
+        grid_new = variance_parts(N_GRID, sigma_b2, sigma_e2, var_mu=var_mu)
+        grid_mean = grid_new["total"] - grid_new["noise"]
+        new_curve.set_data(N_GRID, Z95 * np.sqrt(grid_new["total"].to_numpy()))
+        mean_curve.set_data(N_GRID, Z95 * np.sqrt(grid_mean.to_numpy()))
+        pick = np.array([2, 20]) - 1
+        hw = np.concatenate([Z95 * np.sqrt(grid_mean.to_numpy()[pick]), Z95 * np.sqrt(grid_new["total"].to_numpy()[pick])])
+        xs = np.array([2, 20, 2, 20], dtype=float)
+        named.set_offsets(np.column_stack([xs, hw]))
+        for lab, xi, yi in zip(labels, xs, hw):
+            lab.set_position((xi + 0.8, yi + 0.01 * hw_top))
+        you_tot = parts["total"].iloc[-1]
+        you.set_data([n, n], [Z95 * np.sqrt(you_tot - sigma_e2), Z95 * np.sqrt(you_tot)])
+
+    moving = [*(r for c in bars.values() for r in c.patches), *totals, new_curve, mean_curve, named, *labels, you]
+    return Panel(fig, draw, SPEC, moving, name="variance_parts", initial=initial)
+
+
+CATERPILLAR_SPEC = {"level": Slider(0.5, 0.99, 0.95, step=0.01, label="interval level")}
+
+
+def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Panel:
+    """Build the caterpillar panel for ``fit`` (default: exam scores of 65 London schools, REML).
+
+    Groups ranked by their point prediction; each interval a horizontal segment, red when it
+    excludes the population mean μ̂.  The ``level`` slider moves every segment in place.
+    """
+    if fit is None:
+        from .. import datasets
+        from ..oneway import fit_oneway
+        exam = datasets.load("exam_schools")
+        fit = fit_oneway(exam["normexam"], exam["school"].astype(str), group_name="school")
+    mu = float(fit.fixef.iloc[0])
+    pi0 = prediction_interval(fit, 0.5, target=target)
+    order = np.argsort(pi0["prediction"].to_numpy())
+    pred = pi0["prediction"].to_numpy()[order]
+    g = pred.size
+    ypos = np.arange(g, dtype=float)
+    widest = prediction_interval(fit, CATERPILLAR_SPEC["level"].max, target=target)
+    lo, hi = widest["lower"].min(), widest["upper"].max()
+    pad = 0.04 * (hi - lo)
+    with building():
+        fig, ax = new_figure(1, 1, figsize=(10.0, max(4.5, 0.11 * g + 1.5)))
+        ax.set(xlim=(lo - pad, hi + pad), ylim=(-1, g), xlabel="predicted group mean",
+               ylabel="rank by point prediction", title="ranked by the point, seen with intervals")
+        ax.axvline(mu, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\hat\mu$")
+        segs = arrows(ax, g, color=COLORS["partial_pooling"], lw=2)
+        ax.scatter(pred, ypos, s=16, color="black", zorder=3, label="point prediction")
+        readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=12,
+                          bbox=dict(fc="white", ec="0.7"))
+        ax.legend(loc="lower right", frameon=False, fontsize=11)
+
+    def draw(level):
+        pi = prediction_interval(fit, level, target=target)
+        lower, upper = pi["lower"].to_numpy()[order], pi["upper"].to_numpy()[order]
+        set_arrows(segs, lower, ypos, upper, ypos)
+        away = (lower > mu) | (upper < mu)
+        segs.set_colors([COLORS["highlight"] if a else COLORS["partial_pooling"] for a in away])
+        overlap_top = int((upper >= lower[-1]).sum()) - 1
+        readout.set_text(f"{level:.0%} intervals: {int(away.sum())} of {g} exclude the mean\n"
+                         f"{overlap_top} groups' intervals overlap the top-ranked one's")
+
+    return Panel(fig, draw, CATERPILLAR_SPEC, [segs, readout], name="caterpillar", initial=initial)
