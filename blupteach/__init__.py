@@ -24,6 +24,7 @@ from .name_game import (
     linear_predictor_mse,
     two_point_posterior_mean,
 )
+from .mixed import LmmFit, fit_lmm, mme
 from .simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
 from .widgets import Panel, Slider
 
@@ -54,6 +55,9 @@ __all__ = [
     "linear_predictor_mse",
     "two_point_posterior_mean",
     "gaussian_posterior_mean",
+    "fit_lmm",
+    "mme",
+    "LmmFit",
     "Panel",
     "Slider",
 ]

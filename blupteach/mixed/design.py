@@ -1,0 +1,170 @@
+"""From (formula, data, K) to checked arrays: y, X and one record per random-effect block.
+
+Every check that lme4 makes on a model before fitting is made here, at the
+public edge, and raises ``ValueError`` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, sparse
+
+from .._validation import _rows
+from .formula import Block, ParsedFormula, build_columns, factor_codes, parse_formula
+
+
+@dataclass
+class BlockData:
+    """A random-effect block on the data: ``Zk`` (N × k) columns, level ``codes`` (N,)."""
+
+    spec: Block
+    columns: list
+    levels: list
+    codes: np.ndarray
+    Zk: np.ndarray
+    LK: np.ndarray | None = None     # lower Cholesky factor of K (known-relationship block)
+    K: np.ndarray | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.columns)
+
+    @property
+    def l(self) -> int:
+        return len(self.levels)
+
+
+@dataclass
+class Design:
+    formula: str
+    parsed: ParsedFormula
+    y: np.ndarray
+    X: np.ndarray
+    xnames: list
+    xlevels: dict
+    blocks: list
+
+
+def _check_data(data, parsed: ParsedFormula):
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
+    missing = [v for v in parsed.variables if v not in data.columns]
+    if missing:
+        raise ValueError(f"data has no column(s) {missing} used in the formula; its columns are {list(data.columns)}")
+    for v in parsed.variables:
+        bad = data[v].isna().to_numpy()
+        if bad.any():
+            raise ValueError(f"data column {v!r} has {int(bad.sum())} missing (NaN) value(s) ({_rows(bad)}); "
+                             "drop or impute those rows first")
+    ycol = data[parsed.response]
+    if not pd.api.types.is_numeric_dtype(ycol) or pd.api.types.is_bool_dtype(ycol):
+        raise ValueError(f"the response {parsed.response!r} must be numeric; got dtype {ycol.dtype}")
+    if not np.isfinite(ycol.to_numpy(dtype=float)).all():
+        raise ValueError(f"the response {parsed.response!r} has infinite values ({_rows(~np.isfinite(ycol.to_numpy(dtype=float)))})")
+
+
+def _check_rank(X, names):
+    """Raise naming the columns (in formula order) that depend on the columns before them."""
+    basis, dropped = [], []
+    for j in range(X.shape[1]):
+        v = X[:, j].copy()
+        norm = np.linalg.norm(v)
+        for q in basis:                       # Gram–Schmidt, twice for stability
+            v -= (q @ v) * q
+        for q in basis:
+            v -= (q @ v) * q
+        res = np.linalg.norm(v)
+        if norm == 0 or res <= 1e-9 * norm:
+            dropped.append(names[j])
+        else:
+            basis.append(v / res)
+    if dropped:
+        raise ValueError(f"the fixed-effects design X is rank deficient (rank {len(basis)} of {X.shape[1]} columns): "
+                         f"column(s) {dropped} are linear combinations of the columns before them; remove them from the formula")
+
+
+def _known_K(K, block: Block, data):
+    """Levels (K's order) and the dense K for a known-relationship block."""
+    if len(block.terms) != 1 or block.terms[0] != ():
+        raise ValueError(f"K[{block.name!r}]: a known relationship matrix needs a random intercept only, (1 | {block.name})")
+    if isinstance(K, pd.DataFrame):
+        levels = list(K.index)
+        if list(K.columns) != levels:
+            raise ValueError(f"K[{block.name!r}] must have the same labels on its rows and columns")
+        Kd = K.to_numpy(dtype=float)
+    else:
+        _, levels = factor_codes(data, block.factor)
+        Kd = K.toarray() if sparse.issparse(K) else np.asarray(K, dtype=float)
+        if Kd.shape != (len(levels), len(levels)):
+            raise ValueError(f"K[{block.name!r}] must be {len(levels)} × {len(levels)} (one row per level of "
+                             f"{block.name!r}, sorted); got shape {Kd.shape}. Pass a DataFrame indexed by level to use other levels")
+    if not np.isfinite(Kd).all():
+        raise ValueError(f"K[{block.name!r}] has NaN or infinite entries")
+    if not np.allclose(Kd, Kd.T, rtol=1e-10, atol=1e-12):
+        raise ValueError(f"K[{block.name!r}] must be symmetric")
+    try:
+        LK = linalg.cholesky(Kd, lower=True)
+    except linalg.LinAlgError:
+        raise ValueError(f"K[{block.name!r}] must be positive definite (its Cholesky factorisation failed)") from None
+    return levels, Kd, LK
+
+
+def build_design(formula, data, K=None) -> Design:
+    """Parse, check and build the model's arrays (see :func:`blupteach.fit_lmm`)."""
+    parsed = parse_formula(formula)
+    _check_data(data, parsed)
+    K = {} if K is None else K
+    if not isinstance(K, dict):
+        raise ValueError("K must be a dict: grouping factor name → relationship matrix")
+    names = [b.name for b in parsed.blocks]
+    unknown = [k for k in K if k not in names]
+    if unknown:
+        raise ValueError(f"K names grouping factor(s) {unknown} that the formula does not have; it has {names}")
+    y = data[parsed.response].to_numpy(dtype=float)
+    N = y.size
+    xlevels: dict = {}
+    X, xnames = build_columns(data, parsed.fixed, xlevels)
+    _check_rank(X, xnames)
+    if N <= X.shape[1]:
+        raise ValueError(f"data has {N} rows, not more than the {X.shape[1]} fixed effects")
+    blocks = []
+    for spec in parsed.blocks:
+        Zk, cols = build_columns(data, spec.terms, xlevels)
+        if spec.name in K:
+            levels, Kd, LK = _known_K(K[spec.name], spec, data)
+            codes, _ = factor_codes(data, spec.factor, levels)
+            if (codes < 0).any():
+                raise ValueError(f"K[{spec.name!r}] has no row for level(s) "
+                                 f"{list(pd.unique(np.asarray(data[spec.factor[0]])[codes < 0]))[:3]} found in the data")
+            blocks.append(BlockData(spec, cols, levels, codes, Zk, LK, Kd))
+            continue
+        codes, levels = factor_codes(data, spec.factor)
+        if len(levels) < 2:
+            raise ValueError(f"grouping factor {spec.name!r} has only one level ({levels[0]!r}); "
+                             "a random effect needs at least 2 levels")
+        if len(levels) >= N:
+            raise ValueError(f"grouping factor {spec.name!r} has {len(levels)} levels for {N} observations; "
+                             "it needs fewer levels than observations (else the random effects and the residual "
+                             "variance cannot be told apart)")
+        if len(cols) * len(levels) >= N:
+            raise ValueError(f"the term ({' + '.join(cols)} | {spec.name}) has {len(cols)} × {len(levels)} = "
+                             f"{len(cols) * len(levels)} random effects for {N} observations; it needs fewer "
+                             "random effects than observations (lme4's rule)")
+        blocks.append(BlockData(spec, cols, levels, codes, Zk))
+    return Design(formula, parsed, y, X, xnames, xlevels, blocks)
+
+
+def sparse_Z(blocks, n_rows):
+    """Sparse Z (n_rows × q): each block's columns level-major, offsets in block order."""
+    mats = []
+    for b in blocks:
+        k, l = b.k, b.l
+        ok = b.codes >= 0
+        rows = np.repeat(np.flatnonzero(ok), k)
+        cols = (b.codes[ok, None] * k + np.arange(k)).ravel()
+        vals = b.Zk[ok].ravel()
+        mats.append(sparse.csc_matrix((vals, (rows, cols)), shape=(n_rows, k * l)))
+    return sparse.hstack(mats, format="csc")
