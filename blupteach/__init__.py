@@ -25,6 +25,16 @@ from .name_game import (
     two_point_posterior_mean,
 )
 from .mixed import LmmFit, fit_lmm, mme
+from .penalized import (
+    bias_variance,
+    blup_lambda,
+    cv_lambda,
+    generalized_ridge,
+    indicator_design,
+    penalized_objective,
+    ridge,
+    ridge_path,
+)
 from .simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
 from .widgets import Panel, Slider
 
@@ -58,6 +68,14 @@ __all__ = [
     "fit_lmm",
     "mme",
     "LmmFit",
+    "blup_lambda",
+    "indicator_design",
+    "penalized_objective",
+    "ridge",
+    "ridge_path",
+    "generalized_ridge",
+    "cv_lambda",
+    "bias_variance",
     "Panel",
     "Slider",
 ]

@@ -13,11 +13,11 @@ symbol                 name             meaning
 Modules: :mod:`.formula` (lme4 formulas parsed by ``formulae`` → X and Z from
 factor codes), :mod:`.design` (checks), :mod:`.engine` (the profiled deviance:
 single-factor fast path and general sparse path), :mod:`.lmm` (``fit_lmm``),
-:mod:`.result` (``LmmFit``), :mod:`.mme` (Henderson's equations written out).
+:mod:`.result` (``LmmFit``), :mod:`.henderson` (Henderson's equations written out).
 """
 
 from .lmm import fit_lmm, loglik_at
-from .mme import MMEResult, mme
+from .henderson import MMEResult, mme
 from .result import LmmFit
 
 __all__ = ["fit_lmm", "loglik_at", "mme", "MMEResult", "LmmFit"]
