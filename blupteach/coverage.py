@@ -31,10 +31,13 @@ from scipy import integrate, stats
 from ._validation import check_choice, check_counts, check_variance
 from .intervals import TARGETS, check_level, variance_parts
 
-__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS"]
+__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS", "LESSON_05"]
 
 #: Bands of |b_i|/σ_b in which coverage is reported.
 BANDS = (0.0, 1.0, 2.0, np.inf)
+
+#: Lesson 05's default settings (the lesson and ``benchmarks/bench_coverage.py`` share them).
+LESSON_05 = dict(n=5, sigma_b2=25.0, sigma_e2=100.0, groups=10, sims=4000, seed=5)
 
 
 @dataclass(frozen=True)
