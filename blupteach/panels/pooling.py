@@ -56,7 +56,8 @@ def pooling(**initial) -> Panel:
 
         # -- left: 12 patients, truth and the three estimates -----------------------
         ax_p.set(xlim=(0.3, N_SHOWN + 0.7), ylim=(MU - half, MU + half), xticks=x,
-                 xlabel="patient", ylabel="biomarker level", title="12 of the simulated patients")
+                 xlabel="patient", ylabel="biomarker level")
+        ax_p.set_title(f"{N_SHOWN} of the simulated patients", loc="left")
         (grand,) = ax_p.plot([], [], color=COLORS["complete_pooling"], lw=3, label="complete pooling (grand mean)")
         (truth,) = ax_p.plot([], [], "_", ms=26, mew=3, color=COLORS["truth"], label="true mean")
         segs = arrows(ax_p, N_SHOWN, color=COLORS["partial_pooling"], lw=2)
@@ -64,8 +65,9 @@ def pooling(**initial) -> Panel:
                            zorder=3, label=r"no pooling (own mean $\bar y_i$)")
         blups = ax_p.scatter(x, np.full(N_SHOWN, MU), s=80, marker="D", color=COLORS["partial_pooling"],
                              edgecolor="black", zorder=4, label="partial pooling (BLUP)")
-        readout = ax_p.text(0.02, 0.97, "", transform=ax_p.transAxes, ha="left", va="top", fontsize=14,
-                            bbox=dict(fc="white", ec="0.7"))
+        # above the axes, beside the title: no patient's point can run under it
+        readout = ax_p.text(1.0, 1.01, "", transform=ax_p.transAxes, ha="right", va="bottom", fontsize=15,
+                            color=COLORS["highlight"])
         ax_p.legend(loc="lower center", bbox_to_anchor=(0.5, 1.09), ncols=2, frameon=False)
 
         # -- right: mean squared error against the truth ------------------------------
@@ -84,7 +86,7 @@ def pooling(**initial) -> Panel:
         own.set_offsets(np.column_stack([x, est["no"][shown]]))
         blups.set_offsets(np.column_stack([x, est["partial"][shown]]))
         set_arrows(segs, x, est["no"][shown], x, est["partial"][shown])
-        readout.set_text(f"n = {n}:  w = {shrinkage_weight(n, sigma_b2, sigma_e2):.2f}")
+        readout.set_text(f"n = {n}:  w = {shrinkage_weight(n, sigma_b2, sigma_e2):.3f}")
         for bar, label, key in zip(bars, values, ("complete", "no", "partial")):
             bar.set_height(mse[key] - MSE_LIM[0])
             label.set_position((bar.get_x() + bar.get_width() / 2, mse[key] * 1.15))
