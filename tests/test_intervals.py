@@ -169,7 +169,7 @@ def _lmm_henderson(fit, target):
 
 @pytest.mark.parametrize("case", ["dyestuff", "unbalanced", "sleepstudy"])
 def test_C17_general_fit_total_equals_henderson(case, dyestuff_fit):
-    fit_lmm = pytest.importorskip("blupteach.mixed").fit_lmm
+    fit_lmm = bt.fit_lmm
     if case == "dyestuff":
         fit = fit_lmm("Yield ~ 1 + (1 | Batch)", bt.datasets.load("dyestuff"))
         # the same numbers as the one-way fit, hence as published
