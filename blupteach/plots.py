@@ -105,21 +105,34 @@ class LiveFigure:
 
     Notes
     -----
-    ``refresh()`` restores the cached background and draws only ``moving``
-    (about 1 ms on Agg, against ~25 ms for a full draw of a two-axes figure).
-    The background is captured again whenever a full draw happened that this
-    object did not make (a resize, a DPI change, a draw requested by the browser),
-    so it can never go stale.  Artists are not flagged ``animated``, so
-    ``savefig`` and the static PNG of an HTML export show them too.
+    The moving artists (those inside an axes) are flagged ``animated``: a change
+    to them then does not mark the figure stale, so an interactive session
+    (``%matplotlib widget`` turns pyplot's interactive mode on) does not ask the
+    browser for a full redraw on every move — without the flag each
+    ``set_data`` triggered ``draw_idle`` and ipympl redrew the whole figure
+    behind the blit.
+
+    Every full draw (the first one, a resize, a DPI change, a redraw requested
+    by the browser) ends with a ``draw_event``; this object then copies the
+    freshly drawn figure as the background (animated artists are left out of a
+    full draw) and draws the moving artists on top, so a full draw still shows
+    everything and the background is never stale.  ``refresh()`` restores that
+    background, draws only the moving artists (in z-order) and calls
+    ``canvas.blit``; with ipympl that sends one PNG of the changed pixels.
+    ``savefig`` (and the static PNG that ipympl embeds for an HTML export) draws
+    animated axes artists itself, so saved figures show them too.
     """
 
     def __init__(self, figure, moving):
         self.figure = figure
-        self.moving = list(moving)
+        self.moving = sorted(moving, key=lambda a: a.get_zorder())
+        for a in self.moving:
+            if getattr(a, "axes", None) is not None:   # a figure-level artist would vanish from savefig
+                a.set_animated(True)
         self._background = None
-        self._capturing = False
+        self._renderer = None
         self.freeze_layout()
-        figure.canvas.mpl_connect("draw_event", self._on_draw)
+        self._cid = figure.canvas.mpl_connect("draw_event", self._on_draw)
 
     def freeze_layout(self) -> None:
         """Run the layout engine once, then switch it off (no layout on a slider move)."""
@@ -128,23 +141,25 @@ class LiveFigure:
             engine.execute(self.figure)
             self.figure.set_layout_engine("none")
 
-    def _on_draw(self, event) -> None:
-        if not self._capturing:
-            self._background = None   # someone else drew the whole figure: recapture next time
+    def _draw_moving(self) -> None:
+        for a in self.moving:
+            if a.get_visible():
+                self.figure.draw_artist(a)
 
-    def _capture(self) -> None:
-        canvas = self.figure.canvas
-        shown = [a.get_visible() for a in self.moving]
-        self._capturing = True
-        try:
-            for a in self.moving:
-                a.set_visible(False)
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        finally:
-            for a, v in zip(self.moving, shown):
-                a.set_visible(v)
-            self._capturing = False
+    def _on_draw(self, event) -> None:
+        """After a full draw: keep it as the background, then add the moving artists."""
+        canvas = event.canvas
+        self._background = None
+        if any(getattr(a, "figure", None) is None for a in self.moving):
+            # the figure was cleared under us: these artists are gone, stop following it
+            canvas.mpl_disconnect(self._cid)
+            self.moving = []
+            return
+        if canvas is not self.figure.canvas or canvas.is_saving() or not hasattr(canvas, "copy_from_bbox"):
+            return   # savefig (maybe at another dpi) draws the animated artists itself
+        self._renderer = canvas.get_renderer()
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_moving()
 
     def refresh(self) -> None:
         """Redraw the moving artists over the cached background and push the pixels."""
@@ -152,13 +167,11 @@ class LiveFigure:
         if not hasattr(canvas, "copy_from_bbox"):   # a backend without blitting: plain draw
             canvas.draw_idle()
             return
-        if self._background is None:
-            self._capture()
-        else:
-            canvas.restore_region(self._background)
-        for a in self.moving:
-            if a.get_visible():
-                self.figure.draw_artist(a)
+        if self._background is None or canvas.get_renderer() is not self._renderer:
+            canvas.draw()   # full draw: _on_draw captures the background and adds the moving artists
+            return
+        canvas.restore_region(self._background)
+        self._draw_moving()
         canvas.blit(self.figure.bbox)
 
 
