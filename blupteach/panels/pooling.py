@@ -52,12 +52,12 @@ def pooling(**initial) -> Panel:
     x = np.arange(1, N_SHOWN + 1, dtype=float)
     half = 1.05 * _value_range(draws)
     with building():
-        fig, (ax_p, ax_e) = new_figure(1, 2, figsize=(12.5, 5.4), width_ratios=[1.9, 1.0])
+        fig, (ax_p, ax_e) = new_figure(1, 2, figsize=(10.0, 5.2), width_ratios=[1.8, 1.0])
 
         # -- left: 12 patients, truth and the three estimates -----------------------
         ax_p.set(xlim=(0.3, N_SHOWN + 0.7), ylim=(MU - half, MU + half), xticks=x,
                  xlabel="patient", ylabel="biomarker level")
-        ax_p.set_title(f"{N_SHOWN} of the simulated patients", loc="left")
+        ax_p.set_title(f"{N_SHOWN} patients", loc="left")
         (grand,) = ax_p.plot([], [], color=COLORS["complete_pooling"], lw=3, label="complete pooling (grand mean)")
         (truth,) = ax_p.plot([], [], "_", ms=26, mew=3, color=COLORS["truth"], label="true mean")
         segs = arrows(ax_p, N_SHOWN, color=COLORS["partial_pooling"], lw=2)
@@ -72,7 +72,7 @@ def pooling(**initial) -> Panel:
 
         # -- right: mean squared error against the truth ------------------------------
         ax_e.set(yscale="log", ylim=MSE_LIM, xlim=(-0.6, 2.6), ylabel="mean squared error (log scale)",
-                 title=f"error over {N_PATIENTS} patients")
+                 title=f"error, all {N_PATIENTS} patients")
         bars = ax_e.bar(range(3), np.ones(3), bottom=MSE_LIM[0], color=BAR_COLORS, edgecolor="black", width=0.7)
         ax_e.set_xticks(range(3), STRATEGIES)
         values = [ax_e.text(i, 1.0, "", ha="center", va="bottom", fontsize=13) for i in range(3)]

@@ -32,7 +32,7 @@ YPOS = np.arange(len(ROWS))[::-1].astype(float)
 def shrinkage_weight(**initial) -> Panel:
     """Build the lesson-02 panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
     with building():
-        fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(11.0, 4.6), width_ratios=[1.15, 1.0])
+        fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(10.0, 4.6), width_ratios=[1.3, 1.0])
 
         # -- left: w against n ---------------------------------------------------
         # ylim below 0 leaves room for the names, which sit below-right of their points
@@ -47,7 +47,7 @@ def shrinkage_weight(**initial) -> Panel:
         (you,) = ax_w.plot([], [], "D", ms=11, color=COLORS["highlight"], mec="black", zorder=4)
         # the readout sits above the axes, where the curve can never run under it
         readout = ax_w.text(1.0, 1.02, "", transform=ax_w.transAxes, ha="right", va="bottom",
-                            fontsize=15, color=COLORS["highlight"])
+                            fontsize=14, color=COLORS["highlight"])
 
         # -- right: raw mean -> BLUP for three patients with the same raw mean -------
         ax_p.set(xlim=(MU - 3, RAW_MEAN + 3), ylim=(-0.7, len(ROWS) - 0.3), yticks=YPOS,
@@ -72,7 +72,7 @@ def shrinkage_weight(**initial) -> Panel:
         for label, k, wk in zip(name_labels, n_rows[:2], w_rows[:2]):
             label.set_position((k + 0.8, wk - 0.03))
         you.set_data([n], [w_rows[-1]])
-        readout.set_text(f"n = {n}:  w = {w_rows[-1]:.3f}")
+        readout.set_text(f"n = {n}: w = {w_rows[-1]:.3f}")
         pooled = partial_pooling(np.full(len(ROWS), RAW_MEAN), n_rows, MU, sigma_b2, sigma_e2)
         set_arrows(segs, np.full(len(ROWS), RAW_MEAN), YPOS, pooled, YPOS)
         blups.set_offsets(np.column_stack([pooled, YPOS]))
