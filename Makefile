@@ -46,3 +46,17 @@ clean:
 # html, slides: issue 7;  exercises, grade: issue 6
 test-browser-if-possible:
 	@echo "browser tests: none yet"
+
+# --- exercises, grade (issue 6): otter-grader does the work; see exercises/README.md --------
+# make exercises                    run each exercises/<NN>_<name>/<NN>_<name>.ipynb, then otter assign
+#                                   -> exercises/dist/<NN>/student/ (hand out), exercises/dist/<NN>/autograder/*.zip
+# make grade SUBMISSIONS=<folder>   <folder>/<student>/<NN>_<name>.ipynb -> <folder>/grades_<NN>_<name>.csv
+.PHONY: exercises grade
+EXERCISE_NUMBERS ?=
+exercises: venv
+	$(BIN)/python exercises/build.py $(EXERCISE_NUMBERS)
+
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<NN>_<name>.ipynb>"; exit 2; }
+	@ls exercises/dist/*/autograder/*.zip >/dev/null 2>&1 || $(MAKE) --no-print-directory exercises
+	$(BIN)/python exercises/grade.py "$(SUBMISSIONS)"
