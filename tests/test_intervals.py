@@ -160,34 +160,60 @@ def test_general_split_allows_zero_variance():
 # ---------------------------------------------------------------------------
 # the general fit (bt.fit_lmm): the same split, checked against Henderson
 # ---------------------------------------------------------------------------
-def _lmm_henderson(fit, target):
+def _lmm_henderson(fit, target, factor=None):
+    """Henderson PEV for the adapter's targets, after checking the adapter's X, Z, G against the fit:
+    the dense MME solution [β̂; b̂] = C⁻¹[X'y; Z'y] must reproduce the fit's fixef and ranef."""
     from blupteach._general import general_design
-    X, Z, G, x0, z0, _, _ = general_design(fit)
-    expected, _ = henderson_pev(X, Z.toarray(), G, fit.sigma2, x0, z0, new_observation=target == "new_observation")
+    X, Z, G, x0, z0, _, _ = general_design(fit, factor)
+    Z = Z.toarray()
+    expected, Cinv = henderson_pev(X, Z, G, fit.sigma2, x0, z0, new_observation=target == "new_observation")
+    y = fit.design.y
+    sol = Cinv @ np.r_[X.T @ y, Z.T @ y]
+    b_fit = np.concatenate([fit.ranef[blk.spec.name].to_numpy(float).ravel() for blk in fit.design.blocks])
+    assert sol[:X.shape[1]] == pytest.approx(fit.fixef.to_numpy(), rel=1e-6, abs=1e-8)
+    assert sol[X.shape[1]:] == pytest.approx(b_fit, rel=1e-5, abs=1e-6 * np.abs(b_fit).max())
     return expected
 
 
-@pytest.mark.parametrize("case", ["dyestuff", "unbalanced", "sleepstudy"])
-def test_C17_general_fit_total_equals_henderson(case, dyestuff_fit):
-    fit_lmm = bt.fit_lmm
+def _crossed_data():
+    rng = np.random.default_rng(31)
+    a, b = rng.integers(0, 12, 300), rng.integers(0, 9, 300)
+    y = rng.normal(size=300) + rng.normal(size=12)[a] + 0.7 * rng.normal(size=9)[b]
+    return pd.DataFrame({"y": y, "a": [f"a{k:02d}" for k in a], "b": [f"b{k}" for k in b]})
+
+
+@pytest.mark.parametrize("case", ["dyestuff", "unbalanced", "sleepstudy", "crossed", "known_K"])
+def test_C17_general_fit_total_equals_henderson(case):
+    fit_lmm, factor = bt.fit_lmm, None
     if case == "dyestuff":
         fit = fit_lmm("Yield ~ 1 + (1 | Batch)", bt.datasets.load("dyestuff"))
         # the same numbers as the one-way fit, hence as published
         assert prediction_variance_parts(fit, target="group_mean")["total"].to_numpy() == pytest.approx(
             np.full(6, 401.40311), rel=1e-5)
         assert prediction_variance_parts(fit)["total"].to_numpy() == pytest.approx(np.full(6, 2852.65307), rel=1e-5)
+        one = bt.fit_oneway(bt.datasets.load("dyestuff")["Yield"], bt.datasets.load("dyestuff")["Batch"])
+        assert prediction_interval(fit)["prediction"].to_numpy() == pytest.approx(one.mu + one.blup, rel=1e-7)
     elif case == "unbalanced":
         data, _ = bt.draw_groups([1, 2, 3, 8, 20, 2, 5], 4.0, 2.0, mu=10.0, seed=3)   # interior optimum
         fit = fit_lmm("y ~ 1 + (1 | group)", data)
         one = bt.fit_oneway(data["y"], data["group"])
         assert prediction_variance_parts(fit)["total"].to_numpy() == pytest.approx(
             prediction_variance_parts(one)["total"].to_numpy(), rel=1e-4)
-    else:
+    elif case == "sleepstudy":
         fit = fit_lmm("Reaction ~ Days + (Days | Subject)", bt.datasets.load("sleepstudy"))
+    elif case == "crossed":
+        fit, factor = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", _crossed_data()), "b"
+    else:
+        data = _crossed_data()
+        rng = np.random.default_rng(32)
+        M = rng.normal(size=(12, 12))
+        levels = [f"a{k:02d}" for k in range(12)]
+        K = pd.DataFrame(M @ M.T / 12 + np.eye(12), index=levels, columns=levels)
+        fit = fit_lmm("y ~ 1 + (1 | a)", data, K={"a": K})
     for target in ("group_mean", "new_observation"):
-        got = prediction_variance_parts(fit, target=target)["total"].to_numpy()
-        assert got == pytest.approx(_lmm_henderson(fit, target), rel=1e-9), "C17 (general fit)"
-    pi = prediction_interval(fit, 0.9)
+        got = prediction_variance_parts(fit, target=target, factor=factor)["total"].to_numpy()
+        assert got == pytest.approx(_lmm_henderson(fit, target, factor), rel=1e-9), "C17 (general fit)"
+    pi = prediction_interval(fit, 0.9, factor=factor)
     assert np.isfinite(pi.to_numpy()).all() and (pi["upper"] > pi["lower"]).all()
 
 
