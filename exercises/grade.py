@@ -97,9 +97,8 @@ def grade_folder(submissions: Path, exercise: Exercise) -> list[dict]:
         nb = student / exercise.notebook
         if not nb.is_file():
             others = sorted(q.name for q in student.glob("*.ipynb"))
-            if not others:
-                continue  # this student handed in nothing for any exercise in this folder
-            row["note"] = f"no {exercise.notebook} (found: {', '.join(others)})"
+            found = f"found: {', '.join(others)}" if others else "the folder has no notebook"
+            row["note"] = f"no {exercise.notebook} ({found})"
         else:
             try:
                 graded = grade_notebook(nb, exercise.autograder)
