@@ -67,22 +67,32 @@ def _check_data(data, parsed: ParsedFormula):
 
 
 def _check_rank(X, names):
-    """Raise naming the columns (in formula order) that depend on the columns before them."""
-    basis, dropped = [], []
-    for j in range(X.shape[1]):
-        v = X[:, j].copy()
-        norm = np.linalg.norm(v)
-        for q in basis:                       # Gram–Schmidt, twice for stability
-            v -= (q @ v) * q
-        for q in basis:
-            v -= (q @ v) * q
-        res = np.linalg.norm(v)
-        if norm == 0 or res <= 1e-9 * norm:
+    """Raise naming the columns (in formula order) that depend on the columns before them.
+
+    Column j depends on columns 0..j-1 when its residual after projecting on them is
+    below 1e-7 of its norm; the residuals come from X'X (Schur complements), which for
+    a few columns is built with elementwise sums (a long BLAS call wakes threads).
+    """
+    p = X.shape[1]
+    if p <= 8:
+        XtX = np.array([[float((X[:, i] * X[:, j]).sum()) for j in range(p)] for i in range(p)]).reshape(p, p)
+    else:
+        XtX = X.T @ X
+    kept, dropped = [], []
+    for j in range(p):
+        norm2 = XtX[j, j]
+        if kept:
+            Q = XtX[np.ix_(kept, kept)]
+            v = XtX[kept, j]
+            res2 = norm2 - v @ linalg.solve(Q, v, assume_a="pos")
+        else:
+            res2 = norm2
+        if norm2 <= 0 or res2 <= 1e-14 * norm2:
             dropped.append(names[j])
         else:
-            basis.append(v / res)
+            kept.append(j)
     if dropped:
-        raise ValueError(f"the fixed-effects design X is rank deficient (rank {len(basis)} of {X.shape[1]} columns): "
+        raise ValueError(f"the fixed-effects design X is rank deficient (rank {len(kept)} of {p} columns): "
                          f"column(s) {dropped} are linear combinations of the columns before them; remove them from the formula")
 
 
@@ -91,8 +101,8 @@ def _known_K(K, block: Block, data):
     if len(block.terms) != 1 or block.terms[0] != ():
         raise ValueError(f"K[{block.name!r}]: a known relationship matrix needs a random intercept only, (1 | {block.name})")
     if isinstance(K, pd.DataFrame):
-        levels = list(K.index)
-        if list(K.columns) != levels:
+        levels = pd.Index(K.index)
+        if list(K.columns) != list(levels):
             raise ValueError(f"K[{block.name!r}] must have the same labels on its rows and columns")
         Kd = K.to_numpy(dtype=float)
     else:

@@ -138,19 +138,18 @@ def _is_categorical(col: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
 
 
-def levels_of(col: pd.Series) -> list:
-    """Levels of a categorical column: its categories in order, else sorted unique values."""
+def levels_of(col: pd.Series) -> pd.Index:
+    """Levels of a categorical column: its categories in order, else its sorted unique values."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    vals = pd.unique(col)
+        return pd.Index(col.cat.categories)
     try:
-        return sorted(vals)
-    except TypeError:
-        return sorted(vals, key=str)
+        return pd.Index(pd.factorize(col, sort=True)[1])
+    except TypeError:                       # mixed types that do not sort: sort by their text
+        return pd.Index(sorted(pd.unique(col), key=str), dtype=object)
 
 
 def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
-    """Integer codes (0..L-1, -1 for a level not in ``levels``) and the levels of a grouping factor.
+    """Integer codes (0..L-1, -1 for a level not in ``levels``) and the levels (an Index) of a grouping factor.
 
     A factor of several variables (``school:class``) has the observed combinations
     as levels, labelled ``"a:b"``.
@@ -161,10 +160,15 @@ def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
         col = data[factor[0]].astype(str)
         for name in factor[1:]:
             col = col + ":" + data[name].astype(str)
-    if levels is None:
-        levels = levels_of(col)
-    codes = pd.Index(levels).get_indexer(col)
-    return codes.astype(np.int64), list(levels)
+    if levels is None and not isinstance(col.dtype, pd.CategoricalDtype):
+        try:
+            codes, levels = pd.factorize(col, sort=True)
+            return codes.astype(np.int64), pd.Index(levels)
+        except TypeError:
+            pass
+    levels = levels_of(col) if levels is None else pd.Index(levels)
+    codes = levels.get_indexer(col)
+    return codes.astype(np.int64), levels
 
 
 def build_columns(data: pd.DataFrame, specs: list, levels: dict):
@@ -188,8 +192,8 @@ def build_columns(data: pd.DataFrame, specs: list, levels: dict):
                 key = f"C({var})" if forced else var
                 if key not in levels:
                     levels[key] = levels_of(col)
-                lev = levels[key]
-                codes = pd.Index(lev).get_indexer(col)
+                lev = pd.Index(levels[key])
+                codes = lev.get_indexer(col)
                 if (codes < 0).any():
                     bad = pd.unique(col[codes < 0])[:3]
                     raise ValueError(f"data: column {var!r} has level(s) {list(bad)} not seen in the fit")
