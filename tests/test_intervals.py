@@ -384,3 +384,12 @@ def test_caterpillar_panel_level_slider():
         widths.append(float(np.mean(s[:, 1, 0] - s[:, 0, 0])))
     assert np.all(np.diff(widths) > 0)
     assert "exclude the mean" in p.figure.axes[0].texts[0].get_text()
+
+
+@pytest.mark.parametrize("module", ["intervals", "coverage", "name_game"])
+def test_docstring_examples_hold(module):
+    """The hand-checkable examples in the docstrings are true."""
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(f"blupteach.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 3 and res.failed == 0
