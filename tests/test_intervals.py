@@ -393,3 +393,20 @@ def test_docstring_examples_hold(module):
     import importlib
     res = doctest.testmod(importlib.import_module(f"blupteach.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted >= 3 and res.failed == 0
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.lists(st.integers(0, 12), min_size=1, max_size=7).filter(lambda v: sum(v) > 0),
+       sigma_b2=st.floats(0.05, 50.0), sigma_e2=st.floats(0.05, 50.0))
+def test_C17_property_total_equals_henderson(n, sigma_b2, sigma_e2):
+    """Any design (a group may have no readings yet) and variances: parts add to Henderson's PEV."""
+    X, Z, _ = oneway_design(n)
+    g = len(n)
+    parts = variance_parts(n, sigma_b2, sigma_e2)
+    expected, _ = henderson_pev(X, Z, sigma_b2 * np.eye(g), sigma_e2, np.ones((g, 1)), np.eye(g))
+    assert parts["total"].to_numpy() == pytest.approx(expected, rel=1e-8)
+    assert (parts[["mean", "deviation", "noise"]].to_numpy() >= 0).all()
