@@ -1,0 +1,185 @@
+"""Notebook hygiene and determinism, for whatever notebooks exist.
+
+- Committed notebooks carry no outputs (``lessons/`` and the exercise sources in
+  ``exercises/``; the generated ``exercises/dist/`` is not committed work).
+- Each lesson executed twice (nbclient) prints the same text: stream output and
+  ``text/plain`` results are compared after removing what legitimately differs
+  between runs (object addresses ``at 0x…``, kernel temp-file paths, images and
+  embedded PNGs, widget model ids).  nbval alone cannot see this: it compares
+  nothing when notebooks are stored cleared.
+- The machinery itself is proved on throwaway notebooks in a temporary folder:
+  the determinism check flags an unseeded notebook, and the nbval configuration
+  of ``make test`` fails a notebook whose assertion cell fails.
+
+Lessons are discovered from the folder, so a new lesson is covered without
+editing this file; the folder must not be empty (no vacuous pass).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+EXERCISE_SOURCES = sorted(
+    p for p in (ROOT / "exercises").rglob("*.ipynb")
+    if "dist" not in p.relative_to(ROOT / "exercises").parts and ".ipynb_checkpoints" not in p.parts
+)
+COMMITTED = LESSONS + EXERCISE_SOURCES
+TIMEOUT = 600   # seconds per cell
+
+
+def rel(p: Path) -> str:
+    return str(p.relative_to(ROOT))
+
+
+def test_lessons_folder_is_not_empty():
+    assert LESSONS, "lessons/ holds no notebooks: the notebook tests would pass without testing anything"
+    assert all(re.match(r"\d\d_\w+\.ipynb$", p.name) for p in LESSONS), \
+        f"lessons are named NN_name.ipynb: {[p.name for p in LESSONS]}"
+
+
+# ---------------------------------------------------------------------------
+# committed without outputs
+# ---------------------------------------------------------------------------
+def stored_outputs(nb) -> list[str]:
+    """Describe every code cell that carries outputs or an execution count."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs"):
+            found.append(f"code cell {i} has {len(cell.outputs)} output(s)")
+        elif cell.get("execution_count") is not None:
+            found.append(f"code cell {i} has execution_count {cell.execution_count}")
+    return found
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=rel)
+def test_committed_notebook_has_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    found = stored_outputs(nb)
+    assert not found, (f"{rel(path)} is stored with outputs ({'; '.join(found[:5])}). Clear them: "
+                       f"jupyter nbconvert --clear-output --inplace {rel(path)}")
+
+
+def test_output_check_can_fail():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    assert stored_outputs(nb) == []
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    nb.cells[0].execution_count = 1
+    assert stored_outputs(nb) == ["code cell 0 has 1 output(s)"]
+
+
+# ---------------------------------------------------------------------------
+# determinism: run twice, compare the printed text
+# ---------------------------------------------------------------------------
+SANITIZE = [
+    (re.compile(r" at 0x[0-9a-fA-F]+"), " at 0xADDR"),
+    (re.compile(r"/tmp/ipykernel_\d+/\d+\.py"), "<kernel cell>"),
+    (re.compile(r"ipykernel_\d+/\d+\.py"), "<kernel cell>"),
+    (re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+"), "<png>"),
+    (re.compile(r"'model_id': '[0-9a-f]+'|\"model_id\": \"[0-9a-f]+\""), "model_id"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
+]
+
+
+def sanitize(text: str) -> str:
+    for pattern, repl in SANITIZE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def printed_text(nb) -> list[tuple[int, str]]:
+    """(cell index, sanitised text) of everything a reader sees as text, images left out."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            if o.output_type == "stream":
+                out.append((i, f"{o.name}: " + sanitize(o.text)))
+            elif o.output_type in ("execute_result", "display_data"):
+                text = o.get("data", {}).get("text/plain")
+                if text is not None:
+                    out.append((i, sanitize(text)))
+            elif o.output_type == "error":
+                out.append((i, f"error: {o.ename}: {sanitize(o.evalue)}"))
+    return out
+
+
+def execute(path: Path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def first_difference(a, b) -> str:
+    for (ia, ta), (ib, tb) in zip(a, b):
+        if (ia, ta) != (ib, tb):
+            return f"code cell {ia}:\n--- run 1 ---\n{ta[:600]}\n--- run 2 ---\n{tb[:600]}"
+    return f"run 1 printed {len(a)} outputs, run 2 printed {len(b)}"
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", LESSONS, ids=rel)
+def test_lesson_prints_the_same_twice(path):
+    first, second = printed_text(execute(path)), printed_text(execute(path))
+    assert first, f"{rel(path)} printed no text at all: nothing was compared"
+    assert first == second, f"{rel(path)} printed different text on two runs (seed every draw): {first_difference(first, second)}"
+
+
+# ---------------------------------------------------------------------------
+# the machinery, on throwaway notebooks
+# ---------------------------------------------------------------------------
+def write_notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_sanitize_removes_addresses_and_images():
+    a = "[<matplotlib.lines.Line2D at 0x7f3a2c1b9d10>] <img src='data:image/png;base64,iVBORw0KGgo='/>"
+    b = "[<matplotlib.lines.Line2D at 0x7f00deadbeef>] <img src='data:image/png;base64,AAAA'/>"
+    assert sanitize(a) == sanitize(b)
+    assert sanitize("w = 0.333") != sanitize("w = 0.334")
+
+
+@pytest.mark.notebooks
+def test_determinism_check_flags_an_unseeded_notebook(tmp_path):
+    nb = write_notebook(
+        tmp_path / "mixed.ipynb",
+        "import numpy as np\nprint(np.random.default_rng(42).normal(size=3))",   # seeded
+        "object()",                                                             # an address, sanitised away
+        "print(np.random.default_rng().normal(size=3))",                         # unseeded
+    )
+    first, second = printed_text(execute(nb)), printed_text(execute(nb))
+    assert [c for c, _ in first] == [0, 1, 2]
+    assert first[:2] == second[:2], "a seeded draw and a sanitised address must compare equal"
+    assert first[2] != second[2], "an unseeded draw must be flagged"
+    assert first != second
+
+
+@pytest.mark.notebooks
+def test_nbval_configuration_fails_a_failing_assertion_cell(tmp_path):
+    """The pyproject nbval options (lax, current env) pass a good notebook and fail a failing assert."""
+    write_notebook(tmp_path / "good.ipynb", "w = 2 / (2 + 4)", 'assert abs(w - 1/3) < 1e-12, "C4: w"')
+    write_notebook(tmp_path / "bad.ipynb", "w = 2 / (2 + 4)", 'assert w > 0.5, "C4: w must exceed one half"')
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")   # keep the repository's testpaths out
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", "--nbval-lax",
+           "--nbval-current-env", "good.ipynb", "bad.ipynb"]
+    run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    report = run.stdout + run.stderr
+    assert run.returncode == 1, report
+    assert "1 failed, 3 passed" in report, report
+    assert "FAILED bad.ipynb::Cell 1" in report and "FAILED good.ipynb" not in report, report
+    assert "C4: w must exceed one half" in report, report
