@@ -26,7 +26,8 @@ from .result import LmmFit
 
 __all__ = ["fit_lmm", "loglik_at"]
 
-try:   # small problems run fastest on one BLAS thread: waking a second one costs more than it saves
+try:   # fits run on one BLAS thread: on a small, shared machine a second (spinning) OpenBLAS
+       # thread cost 2-10x more than it saved, for 2 x 2 blocks and for a 1100 x 1100 Cholesky alike
     from threadpoolctl import ThreadpoolController
     _CONTROLLER = ThreadpoolController()
 except Exception:  # pragma: no cover - threadpoolctl is in requirements.txt; without it only speed changes
@@ -117,6 +118,11 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
     """
     method = check_choice(method, "method", ("REML", "ML"))
     engine = check_choice(engine, "engine", ("auto", "fast", "general"))
+    with _one_blas_thread():
+        return _fit(formula, data, method, K, engine)
+
+
+def _fit(formula, data, method, K, engine) -> LmmFit:
     reml = method == "REML"
     des = build_design(formula, data, K)
     blocks = des.blocks
@@ -133,11 +139,10 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
 
     if use_fast:
         b = blocks[0]
-        with _one_blas_thread():
-            ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
-            theta = _minimise(lambda t: ev.solve(t, reml, grad=True), x0, bounds, True)
-            theta = _snap(theta, lambda t: ev.solve(t, reml), lower)
-            dev = ev.solve(theta, reml)
+        ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
+        theta = _minimise(lambda t: ev.solve(t, reml, grad=True), x0, bounds, True)
+        theta = _snap(theta, lambda t: ev.solve(t, reml), lower)
+        dev = ev.solve(theta, reml)
         st = ev.state
         T = st["T"]
         sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
@@ -170,10 +175,10 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
         st = ev.state
         sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
         blocks11, Sinv = ev.cond_cov_u()
-        Lam, u = st["Lam"], st["u"]
-        bfull = Lam @ u
-        lambdas, ranefs = {}, {}
         q1 = ev.q1
+        b1 = st["u1"] @ st["T1"].T if q1 else np.zeros((0, 1))        # b = Λu, level by level
+        bfull = np.concatenate([b1.ravel(), st["L2"] @ st["u2"]])
+        lambdas, ranefs = {}, {}
         for j, (b, o) in enumerate(zip(ob, offsets)):
             ts = theta[tsl[order[j]]:tsl[order[j] + 1]]
             n = b.k * b.l
@@ -196,7 +201,7 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
             lambdas[b.spec.name] = T
             ranefs[b.spec.name] = (bhat, cov)
         beta = st["beta"]
-        vbeta = _beta_cov(ev, theta[perm], sigma2)
+        vbeta = sigma2 * ev.beta_cov() if des.X.shape[1] else np.zeros((0, 0))
 
     varcorr, ranef, ranef_cov = {}, {}, {}
     for b in blocks:
@@ -212,23 +217,6 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
         fixef_cov=pd.DataFrame(vbeta, index=des.xnames, columns=des.xnames),
         sigma2=float(sigma2), varcorr=varcorr, ranef=ranef, ranef_cov=ranef_cov, singular=singular,
         theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des, lambdas=lambdas)
-
-
-def _beta_cov(ev: General, theta, sigma2):
-    """σ²(X'V⁻¹X)⁻¹ from the general evaluator's pieces (V relative to σ²)."""
-    p = ev.p
-    if p == 0:
-        return np.zeros((0, 0))
-    from scipy import linalg
-    Lam = ev.lam(theta)
-    M = ev.state["M"].toarray() if ev.q <= 3000 else None
-    LtZtX = np.asarray(Lam.T @ ev.ZtX)
-    if M is not None:
-        S = ev.XtX - LtZtX.T @ linalg.cho_solve((linalg.cholesky(M, lower=True), True), LtZtX)
-    else:   # large q: solve with the sparse M
-        from scipy.sparse.linalg import splu
-        S = ev.XtX - LtZtX.T @ splu(ev.state["M"].tocsc()).solve(LtZtX)
-    return sigma2 * linalg.cho_solve((linalg.cholesky(S, lower=True), True), np.eye(p))
 
 
 def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
@@ -248,5 +236,6 @@ def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
     for b in des.blocks:
         specs.append(dict(k=b.k, l=b.l, offset=off, LK=b.LK))
         off += b.k * b.l
-    ev = General(des.X, sparse_Z(des.blocks, des.y.size), des.y, specs, eliminate_first=False)
-    return float(-0.5 * ev.solve(theta, method == "REML"))
+    with _one_blas_thread():
+        ev = General(des.X, sparse_Z(des.blocks, des.y.size), des.y, specs, eliminate_first=False)
+        return float(-0.5 * ev.solve(theta, method == "REML"))
