@@ -35,6 +35,11 @@ test: venv
 test-unit: venv
 	$(BIN)/python -m pytest tests -m "not browser and not notebooks" $(PYTEST_ARGS)
 
+# Lessons under nbval + the determinism check; one lesson: make test-notebooks NB=lessons/02_shrinkage_weight.ipynb
+NB ?=
+test-notebooks: venv
+	$(BIN)/python -m pytest $(if $(NB),$(NB),-n 2 --dist loadfile -m notebooks) $(PYTEST_ARGS)
+
 bench: venv
 	$(BIN)/python benchmarks/run.py
 
