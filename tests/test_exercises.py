@@ -35,6 +35,8 @@ import grade as exgrade  # noqa: E402  (exercises/grade.py, what `make grade` ru
 
 FOLDERS = exgrade.exercise_folders()
 ANSWER_TAG = "otter_assign_solution_cell"
+# otter's own traitlets use, not ours
+pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
 
 
 def _source(name: str) -> nbformat.NotebookNode:
@@ -190,6 +192,8 @@ def graded(request, tmp_path_factory):
     return {"name": name, "paths": paths, "results": results}
 
 
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_solution_gets_full_marks(graded):
     r = graded["results"]["solution"]
     assert 3 <= len(r["scores"]) <= 6
@@ -199,6 +203,8 @@ def test_solution_gets_full_marks(graded):
     assert r["errors"] == [], f"the solution notebook raised {r['errors']}"
 
 
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_unanswered_student_version_gets_zero_without_errors(graded):
     r = graded["results"]["student"]
     scored = {q: s for q, s in r["scores"].items() if s != 0}
@@ -209,6 +215,8 @@ def test_unanswered_student_version_gets_zero_without_errors(graded):
     assert not passing, f"public tests pass on an unanswered notebook for {passing}"
 
 
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_typical_mistake_gets_partial_marks_and_is_named(graded):
     m = _mistake(graded["name"])
     r = graded["results"]["mistake"]
@@ -223,6 +231,8 @@ def test_typical_mistake_gets_partial_marks_and_is_named(graded):
     assert m["message"] in shown, f"grader.check({q!r}) in the student's copy does not say {m['message']!r}:\n{shown}"
 
 
+@pytest.mark.slow
+@pytest.mark.notebooks
 def test_student_version_has_no_solutions_or_hidden_tests(graded):
     name = graded["name"]
     student = nbformat.read(graded["paths"]["student"], as_version=4)
