@@ -5,6 +5,8 @@
 - Notebook items (nbval cells of ``lessons/*.ipynb``) get the ``notebooks``
   marker, so ``-m "not notebooks"`` gives the quick package-only run.
 - Figures opened by a test module are closed after it.
+- hypothesis runs derandomized (the same examples every run: a red test stays
+  red until fixed) and without per-example deadlines (the machine is shared).
 """
 import matplotlib
 
@@ -12,6 +14,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("blupteach", derandomize=True, deadline=None, database=None)
+settings.load_profile("blupteach")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -53,8 +53,8 @@ def test_weight_tends_to_one(sigma_b2, sigma_e2):
     for n in (10, 10**3, 10**5, 10**7):
         gap = 1.0 - bt.shrinkage_weight(n, sigma_b2, sigma_e2)
         assert gap <= sigma_e2 / (n * sigma_b2) * (1 + 1e-9) + 1e-15
-    ratio = sigma_e2 / sigma_b2
-    n_big = int(min(1e15, max(1e6, 1e6 * ratio)))   # nσ_b² ≥ 10⁶σ_ε²
+    ratio = sigma_e2 / sigma_b2                    # at most 10¹², so n_big ≤ 10¹⁸ (no overflow)
+    n_big = int(np.ceil(1e6 * ratio))               # nσ_b² ≥ 10⁶σ_ε², so 1 − w ≤ 1/(10⁶ + 1)
     assert bt.shrinkage_weight(n_big, sigma_b2, sigma_e2) > 1 - 1.01e-6
 
 
