@@ -172,10 +172,10 @@ class SingleFactor:
         t = self.Xty - (P * Mr[:, None, :]).sum((0, 2))
         if p:
             try:
-                RX = linalg.cholesky(S, lower=True)
+                RX = linalg.cholesky(S, lower=True, check_finite=False)
             except linalg.LinAlgError:
                 return (np.inf, np.zeros_like(theta)) if grad else np.inf
-            beta = linalg.cho_solve((RX, True), t)
+            beta = linalg.cho_solve((RX, True), t, check_finite=False)
             logdet_RX = 2.0 * float(np.log(np.diag(RX)).sum())
         else:
             RX, beta, logdet_RX = np.zeros((0, 0)), np.zeros(0), 0.0
@@ -197,7 +197,7 @@ class SingleFactor:
         G = W - (n_eff / pwrss) * (s[:, None, :] * s[None, :, :]).sum(2)
         if reml and p:
             Tg = B - _mm(ATM, P)                             # Z_g'V⁻¹X           (k, p, l)
-            C = linalg.cho_solve((RX, True), np.eye(p))
+            C = linalg.cho_solve((RX, True), np.eye(p), check_finite=False)
             TC = (Tg[:, :, None, :] * C[None, :, :, None]).sum(1)      # (k, p, l)
             G -= (TC[:, None, :, :] * Tg[None, :, :, :]).sum((2, 3))
         dT = 2.0 * (G @ T)

@@ -20,8 +20,10 @@ used is named ``g.1`` (as lme4 does), e.g. ``(1 | g) + (0 + x | g)``.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -96,6 +98,11 @@ def parse_formula(formula: str) -> ParsedFormula:
     """
     if not isinstance(formula, str) or "~" not in formula:
         raise ValueError(f"formula must be a string like 'y ~ x + (1 | g)'; got {formula!r}")
+    return copy.deepcopy(_parse_cached(formula))   # a fresh copy: callers may not share state
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(formula: str) -> ParsedFormula:
     try:
         desc = model_description(formula)
     except Exception as exc:
