@@ -18,6 +18,7 @@ the student version contains no solution line and no hidden-test line.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import re
@@ -72,8 +73,15 @@ def _test_cells(nb):
 
 
 def _body_lines(test_source: str) -> set[str]:
+    """The test's lines as written and as otter stores and prints them (``ast.unparse``d)."""
     body = test_source.split("# END TEST CONFIG")[-1]
-    return {ln.strip() for ln in body.splitlines() if ln.strip()}
+    lines = body.splitlines() + ast.unparse(ast.parse(body)).splitlines()
+    return {ln.strip() for ln in lines if ln.strip()}
+
+
+def _answer_lines(nb) -> set[str]:
+    """Lines of the public tests that hold an expected value (``right = <comparison>``)."""
+    return {ln for q, hidden, src in _test_cells(nb) if not hidden for ln in _body_lines(src) if ln.startswith("right =")}
 
 
 def _solution_lines(nb) -> list[str]:
@@ -229,6 +237,20 @@ def test_typical_mistake_gets_partial_marks_and_is_named(graded):
     assert r["errors"] == []
     shown = _grader_check(graded["paths"]["mistake"], q)
     assert m["message"] in shown, f"grader.check({q!r}) in the student's copy does not say {m['message']!r}:\n{shown}"
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_feedback_never_prints_the_expected_value(graded):
+    """otter prints the failing line of a test: the expected value must sit on another line."""
+    lines = _answer_lines(_source(graded["name"]))
+    assert lines, "public tests of computations keep their expected value on a `right = ...` line"
+    stored = "\n".join(nbformat.read(graded["paths"]["student"], as_version=4).metadata["otter"]["tests"].values())
+    assert any(ln in stored for ln in lines), "the lines are not in the form otter stores and prints"
+    for kind in ("student", "mistake"):
+        for q, msg in graded["results"][kind]["public_messages"].items():
+            shown = [ln for ln in lines if ln in msg]
+            assert not shown, f"{kind} notebook, {q}: the feedback shows the expected value: {shown}"
 
 
 @pytest.mark.slow
