@@ -357,6 +357,10 @@ def test_bad_arguments(sleep):
         fit_lmm(None, sleep)
     with pytest.raises(ValueError, match="positive definite"):
         fit_lmm("Yield ~ 1 + (1 | Batch)", bt.datasets.load("dyestuff"), K={"Batch": -np.eye(6)})
+    with pytest.raises(ValueError, match="engine='fast' needs exactly one grouping factor"):
+        fit_lmm("Yield ~ 1 + (1 | Batch)", bt.datasets.load("dyestuff"), engine="fast", K={"Batch": np.eye(6)})
+    with pytest.raises(ValueError, match="engine must be one of"):
+        fit_lmm(SLEEP, sleep, engine="turbo")
     with pytest.raises(ValueError, match="K names grouping factor"):
         fit_lmm(SLEEP, sleep, K={"Nope": np.eye(2)})
     with pytest.raises(ValueError, match="shape"):
@@ -367,3 +371,44 @@ def test_inputs_not_mutated(sleep):
     before = sleep.copy()
     fit_lmm(SLEEP, sleep)
     pd.testing.assert_frame_equal(sleep, before)
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ x + z + (x + z | g)",          # k = 3: the batched general-k branch
+    "y ~ x + (0 + x | g)",              # slope only: a first step lands on θ = 0 (flat there)
+    "y ~ 0 + (1 | g)",                  # no fixed effects
+    "y ~ x + (1 + sex | g)",            # categorical random slope
+    "y ~ x * sex + (x | g)",            # interaction named x:sexM
+])
+def test_fast_equals_general_on_formula_variants(formula):
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(40), 12)
+    x, z = rng.normal(size=g.size), rng.normal(size=g.size)
+    sex = rng.choice(["F", "M"], g.size)
+    y = (1 + x + rng.normal(size=40)[g] + 0.5 * rng.normal(size=40)[g] * x
+         + 0.3 * rng.normal(size=40)[g] * z + rng.normal(size=g.size))
+    df = pd.DataFrame({"y": y, "x": x, "z": z, "g": g.astype(str), "sex": sex})
+    a = fit_lmm(formula, df)
+    b = fit_lmm(formula, df, engine="general")
+    assert a.engine == "fast"
+    np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-9)
+    np.testing.assert_allclose(a.fixef.to_numpy(), b.fixef.to_numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(a.varcorr["g"].to_numpy(), b.varcorr["g"].to_numpy(), rtol=1e-3, atol=1e-6)
+    if "*" in formula:
+        assert list(a.fixef.index) == ["(Intercept)", "x", "sexM", "x:sexM"]
+
+
+def test_uncorrelated_terms_on_one_factor():
+    """(1 | g) + (0 + x | g): two blocks g and g.1, the same as the dense likelihood with a diagonal G."""
+    df = _slope_data(30, seed=9)
+    fit = fit_lmm("y ~ x + (1 | g) + (0 + x | g)", df)
+    assert list(fit.varcorr) == ["g", "g.1"]
+    levels = fit.ranef["g"].index
+    codes = pd.Index(levels).get_indexer(df.g)
+    Z0 = np.eye(len(levels))[codes]
+    Z = np.hstack([Z0, Z0 * df.x.to_numpy()[:, None]])
+    G = np.diag(np.r_[np.full(len(levels), fit.varcorr["g"].iat[0, 0]), np.full(len(levels), fit.varcorr["g.1"].iat[0, 0])])
+    X = np.column_stack([np.ones(len(df)), df.x])
+    np.testing.assert_allclose(fit.loglik, _dense_loglik(df.y.to_numpy(), X, Z, G, fit.sigma2, True), rtol=1e-10)
+    np.testing.assert_allclose(fit.ranef["g.1"]["x"], mme(X, Z, G, fit.sigma2, df.y.to_numpy()).b_hat[len(levels):],
+                               rtol=1e-6, atol=1e-9)

@@ -54,6 +54,28 @@ def _minimise(fun, x0, bounds, jac):
     return np.asarray(res.x, dtype=float)
 
 
+def _optimise(fun, dev, x0, bounds, jac, lower):
+    """Minimise, then leave the boundary where it is a trap, then snap near-zero θ to 0.
+
+    At a diagonal θ_i = 0 the deviance is flat to first order in θ_i (Σ = ΛΛ' is
+    quadratic in θ), so a projected step that lands there sees a zero gradient
+    and stops even when a positive variance fits better.  Probe θ_i = 0.01 and
+    restart from there if it is better.
+    """
+    theta = _minimise(fun, x0, bounds, jac)
+    for _ in range(3):
+        f0 = dev(theta)
+        for i in np.flatnonzero((lower == 0) & (theta == 0)):
+            trial = theta.copy()
+            trial[i] = 1e-2
+            if dev(trial) < f0 - 1e-10 * max(1.0, abs(f0)):
+                theta = _minimise(fun, trial, bounds, jac)
+                break
+        else:
+            break
+    return _snap(theta, dev, lower)
+
+
 def _snap(theta, dev, lower):
     """Put diagonal θ that are nearly 0 exactly on the boundary when that is no worse."""
     best, fbest = theta.copy(), dev(theta)
@@ -140,8 +162,7 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
     if use_fast:
         b = blocks[0]
         ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
-        theta = _minimise(lambda t: ev.solve(t, reml, grad=True), x0, bounds, True)
-        theta = _snap(theta, lambda t: ev.solve(t, reml), lower)
+        theta = _optimise(lambda t: ev.solve(t, reml, grad=True), lambda t: ev.solve(t, reml), x0, bounds, True, lower)
         dev = ev.solve(theta, reml)
         st = ev.state
         T = st["T"]
@@ -169,8 +190,7 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
         def dev_formula(t):
             return ev.solve(np.asarray(t)[perm], reml)
 
-        theta = _minimise(dev_formula, x0, bounds, None)
-        theta = _snap(theta, dev_formula, lower)
+        theta = _optimise(dev_formula, dev_formula, x0, bounds, None, lower)
         dev = ev.solve(theta[perm], reml, keep=True)
         st = ev.state
         sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
