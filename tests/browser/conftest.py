@@ -1,0 +1,80 @@
+"""Browser-test fixtures: one JupyterLab from ``.venv`` and one headless Debian Chromium per session.
+
+The server runs on 127.0.0.1, a free port and a random token (``--allow-root`` when root) and
+is stopped when the session ends, also after a failure.  Without ``/usr/bin/chromium`` these
+tests fail with the command that installs it: ``make test-browser-if-possible`` decides whether
+to run them at all (CI always does).
+"""
+
+from __future__ import annotations
+
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import labdriver as ld  # noqa: E402
+
+ARTIFACTS = ld.ROOT / "build" / "browser"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = ld.find_chromium()
+    if path is None:
+        pytest.fail("Chromium is not installed: `sudo apt-get install chromium`, then `make test-browser`")
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser_context(playwright_session, chromium):
+    with ld.open_browser(playwright_session, chromium) as context:
+        context.set_default_timeout(60_000)
+        yield context
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with ld.Server("lab", log=ARTIFACTS / "jupyterlab.log") as server:
+        yield server
+
+
+def _shutdown_kernels(server: ld.Server) -> None:
+    """Delete every session (and its kernel) the page opened, so kernels do not pile up."""
+    import json
+    with urllib.request.urlopen(server.url("api/sessions"), timeout=10) as r:
+        sessions = json.load(r)
+    for s in sessions:
+        req = urllib.request.Request(server.url(f"api/sessions/{s['id']}"), method="DELETE")
+        urllib.request.urlopen(req, timeout=10).close()
+
+
+@pytest.fixture
+def lab(request, browser_context, lab_server):
+    """A fresh JupyterLab page; on failure its screenshot lands in ``build/browser/``."""
+    page = ld.LabPage(browser_context, lab_server)
+    yield page
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        shot = ARTIFACTS / f"{request.node.name}.png".replace("/", "_")
+        page.page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}\nconsole: {page.errors}\nserver log tail:\n{lab_server.tail()}")
+    page.page.close()
+    _shutdown_kernels(lab_server)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep
