@@ -412,3 +412,15 @@ def test_uncorrelated_terms_on_one_factor():
     np.testing.assert_allclose(fit.loglik, _dense_loglik(df.y.to_numpy(), X, Z, G, fit.sigma2, True), rtol=1e-10)
     np.testing.assert_allclose(fit.ranef["g.1"]["x"], mme(X, Z, G, fit.sigma2, df.y.to_numpy()).b_hat[len(levels):],
                                rtol=1e-6, atol=1e-9)
+
+
+def test_crossed_sparse_product_fallback(monkeypatch):
+    """Past MAX_PAIRS the Schur complement comes from a sparse product: same fit."""
+    from blupteach.mixed.general import General
+
+    df = _crossed(seed=8)
+    a = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", df)
+    monkeypatch.setattr(General, "MAX_PAIRS", 0)
+    b = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", df)
+    np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-10)      # optimiser paths differ in rounding only
+    np.testing.assert_allclose(a.ranef_cov["a"], b.ranef_cov["a"], rtol=1e-5)

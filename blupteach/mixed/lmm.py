@@ -21,7 +21,9 @@ from scipy import optimize
 
 from .._validation import check_choice
 from .design import build_design, sparse_Z
-from .engine import General, SingleFactor, theta_lower, tri_index
+from .engine import theta_lower, tri_index
+from .fast import SingleFactor
+from .general import General
 from .result import LmmFit
 
 __all__ = ["fit_lmm", "loglik_at"]

@@ -1,0 +1,225 @@
+"""The general path: several (crossed, nested) factors and known-K factors, sparse Z'Z.
+
+See :mod:`blupteach.mixed.engine` for the profiled deviance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg, sparse
+
+from .engine import _finish, _inv_logdet, tri_index
+
+__all__ = ["General"]
+
+
+class General:
+    """Profiled deviance for several (crossed, nested) factors and known-K factors.
+
+    Parameters
+    ----------
+    X : ndarray (N, p); y : ndarray (N,)
+    Z : scipy.sparse matrix (N, q), columns block by block, level-major inside a block
+    blocks : list of dict with keys ``k``, ``l``, ``offset``, ``LK`` (None or dense
+        lower Cholesky factor of K, l × l, for a known-K block with k = 1).
+        ``blocks[0]`` is eliminated block by block when it is an ordinary block
+        (``eliminate_first``); the rest (q2 columns) and β go through one dense Cholesky.
+
+    Notes
+    -----
+    With Z = [Z1 Z2], Λ = diag(Λ1, Λ2) and D = Λ1'Z1'Z1Λ1 + I (block diagonal), the
+    Schur complement of D in Λ'Z'ZΛ + I is Λ2'(Z2'Z2 − Z2'Z1 H Z1'Z2)Λ2 + I with
+    H = Λ1 D⁻¹ Λ1' (block diagonal).  Z2'Z1 H Z1'Z2 is accumulated from the pairs of
+    non-zeros of Z2'Z1 that share a level of factor 1 (their list is made once), one
+    ``bincount`` per evaluation: no sparse product, no dense q1 × q2 matrix.
+    """
+
+    MAX_PAIRS = 30_000_000
+
+    def __init__(self, X, Z, y, blocks, eliminate_first=True):
+        self.N, self.p = X.shape
+        self.q = Z.shape[1]
+        self.blocks = blocks
+        Z = sparse.csc_matrix(Z)
+        b0 = blocks[0]
+        self.q1 = b0["k"] * b0["l"] if (eliminate_first and b0["LK"] is None) else 0
+        self.k1 = b0["k"] if self.q1 else 1
+        q1, k1 = self.q1, self.k1
+        self.q2 = q2 = self.q - q1
+        Z1, Z2 = Z[:, :q1], Z[:, q1:]
+        self.XtX, self.Xty, self.yty = X.T @ X, X.T @ y, float(y @ y)
+        self.Z1tX = np.asarray(Z1.T @ X).reshape(q1 // k1, k1, self.p) if q1 else None
+        self.Z1ty = np.asarray(Z1.T @ y).ravel().reshape(-1, k1) if q1 else None
+        self.Z2tX = np.asarray(Z2.T @ X)
+        self.Z2ty = np.asarray(Z2.T @ y).ravel()
+        self.A22 = (Z2.T @ Z2).toarray()
+        if q1:
+            A11 = (Z1.T @ Z1).tocsr()
+            l1 = q1 // k1
+            D = np.empty((l1, k1, k1))
+            for r in range(k1):
+                for c in range(r, k1):
+                    D[:, r, c] = D[:, c, r] = A11.diagonal(c - r)[r::k1]
+            self.A11 = D
+            self.A21 = (Z2.T @ Z1).tocsc()                     # (q2, q1)
+            self._pairs = self._make_pairs(self.A21, q2, k1)
+        # Λ2 template (the non-eliminated blocks): value = θ[tidx] * mult at (rows, cols)
+        rows, cols, tidx, mult = [], [], [], []
+        self.theta_slices, start = [], 0
+        for j, b in enumerate(blocks):
+            k, l, off = b["k"], b["l"], b["offset"] - q1
+            tr, tc = tri_index(k)
+            self.theta_slices.append(slice(start, start + tr.size))
+            if not (j == 0 and q1):
+                if b["LK"] is None:
+                    lev = np.repeat(np.arange(l), tr.size)
+                    rows.append(off + lev * k + np.tile(tr, l))
+                    cols.append(off + lev * k + np.tile(tc, l))
+                    tidx.append(start + np.tile(np.arange(tr.size), l))
+                    mult.append(np.ones(lev.size))
+                else:
+                    LK = sparse.coo_matrix(b["LK"])
+                    rows.append(off + LK.row)
+                    cols.append(off + LK.col)
+                    tidx.append(np.full(LK.nnz, start))
+                    mult.append(LK.data)
+            start += tr.size
+        self.n_theta = start
+        if rows:
+            rows, cols = np.concatenate(rows), np.concatenate(cols)
+            tmpl = sparse.csc_matrix((np.arange(1, rows.size + 1, dtype=float), (rows, cols)), shape=(q2, q2))
+            order = tmpl.data.astype(np.int64) - 1
+            self._lam_pattern = (tmpl.indices.copy(), tmpl.indptr.copy())
+            self._lam_tidx = np.concatenate(tidx)[order]
+            self._lam_mult = np.concatenate(mult)[order]
+        else:
+            self._lam_pattern = None
+
+    @classmethod
+    def _make_pairs(cls, A21, q2, k1):
+        """Pairs of non-zeros of A21 (q2 × q1) in columns of the same level: target, product, H index."""
+        A = A21.tocsc()
+        col_of = np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))
+        level = col_of // k1
+        within = col_of % k1
+        counts = np.bincount(level, minlength=A.shape[1] // k1)
+        n_pairs = int((counts.astype(np.int64) ** 2).sum())
+        if n_pairs > cls.MAX_PAIRS:
+            return None                                     # fall back to a sparse product
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        # entries are sorted by column, hence by level: pair every entry with every entry of its level
+        rep = np.repeat(np.arange(level.size), counts[level])
+        first = starts[level[rep]]
+        offset = np.arange(rep.size) - np.repeat(np.cumsum(counts[level]) - counts[level], counts[level])
+        partner = first + offset
+        target = A.indices[rep].astype(np.int64) * q2 + A.indices[partner]
+        hidx = level[rep] * k1 * k1 + within[rep] * k1 + within[partner]
+        return target, A.data[rep] * A.data[partner], hidx
+
+    def lam2(self, theta):
+        """Λ2, the relative covariance factor of the non-eliminated blocks (sparse q2 × q2)."""
+        if self._lam_pattern is None:
+            return sparse.csc_matrix((self.q2, self.q2))
+        data = np.asarray(theta, dtype=float)[self._lam_tidx] * self._lam_mult
+        return sparse.csc_matrix((data, *self._lam_pattern), shape=(self.q2, self.q2))
+
+    def lam(self, theta):
+        """Λ for all blocks (sparse q × q), block 0 first."""
+        L2 = self.lam2(theta)
+        if not self.q1:
+            return L2
+        T1 = self._T1(theta)
+        L1 = sparse.kron(sparse.identity(self.q1 // self.k1), sparse.csr_matrix(T1))
+        return sparse.block_diag([L1, L2], format="csc")
+
+    def _T1(self, theta):
+        k1 = self.k1
+        T1 = np.zeros((k1, k1))
+        T1[tri_index(k1)] = np.asarray(theta, dtype=float)[self.theta_slices[0]]
+        return T1
+
+    def _AHA(self, H):
+        """Z2'Z1 H Z1'Z2 (dense q2 × q2) for block-diagonal H given as (l1, k1, k1)."""
+        q2 = self.q2
+        if self._pairs is not None:
+            target, prod, hidx = self._pairs
+            return np.bincount(target, weights=prod * H.ravel()[hidx], minlength=q2 * q2).reshape(q2, q2)
+        l1 = H.shape[0]
+        Hs = sparse.bsr_matrix((H, np.arange(l1), np.arange(l1 + 1)), shape=(self.q1, self.q1))
+        return (self.A21 @ Hs @ self.A21.T).toarray()
+
+    def solve(self, theta, reml=True, keep=False):
+        q1, q2, p, k1 = self.q1, self.q2, self.p, self.k1
+        L2 = self.lam2(theta)
+        logdet_L = 0.0
+        R22, rX, ry = self.A22, self.Z2tX, self.Z2ty
+        SXX, rxy = self.XtX, self.Xty
+        if q1:
+            T1 = self._T1(theta)
+            M11 = np.einsum("ji,ljm,mn->lin", T1, self.A11, T1) if k1 > 1 else self.A11 * T1[0, 0] ** 2
+            M11 = M11 + np.eye(k1)
+            Dinv, logdet_L = _inv_logdet(M11)
+            H = np.einsum("ij,ljm,nm->lin", T1, Dinv, T1) if k1 > 1 else Dinv * T1[0, 0] ** 2
+            HZX = np.einsum("lij,ljp->lip", H, self.Z1tX)           # H Z1'X   (l1, k1, p)
+            HZy = np.einsum("lij,lj->li", H, self.Z1ty)             # H Z1'y   (l1, k1)
+            R22 = R22 - self._AHA(H)
+            rX = rX - self.A21 @ HZX.reshape(q1, p)
+            ry = ry - self.A21 @ HZy.ravel()
+            SXX = SXX - np.einsum("lip,liq->pq", self.Z1tX, HZX)
+            rxy = rxy - np.einsum("lip,li->p", self.Z1tX, HZy)
+        S22 = np.asarray((L2.T @ (L2.T @ R22).T).T) if q2 else np.zeros((0, 0))   # Λ2'R22Λ2
+        S22 = 0.5 * (S22 + S22.T) + np.eye(q2)
+        S2X = np.asarray(L2.T @ rX)
+        S = np.block([[S22, S2X], [S2X.T, SXX]])
+        rhs = np.concatenate([np.asarray(L2.T @ ry).ravel(), rxy])
+        if S.shape[0]:
+            try:
+                Lc = linalg.cholesky(S, lower=True)
+            except linalg.LinAlgError:
+                return np.inf
+            dg = np.log(np.diag(Lc))
+            logdet_L += 2.0 * float(dg[:q2].sum())
+            logdet_RX = 2.0 * float(dg[q2:].sum())
+            sol2 = linalg.cho_solve((Lc, True), rhs)
+        else:
+            Lc, logdet_RX, sol2 = np.zeros((0, 0)), 0.0, np.zeros(0)
+        u2, beta = sol2[:q2], sol2[q2:]
+        c2 = np.asarray(L2.T @ self.Z2ty).ravel()
+        if q1:
+            # u1 = D⁻¹(Λ1'Z1'y − Λ1'Z1'Z2Λ2u2 − Λ1'Z1'Xβ), level by level
+            w = self.Z1ty - (self.A21.T @ (L2 @ u2)).reshape(-1, k1) - np.einsum("lkp,p->lk", self.Z1tX, beta)
+            c1 = self.Z1ty @ T1                                      # Λ1'Z1'y per level
+            u1 = np.einsum("lij,lj->li", Dinv, w @ T1)
+            pwrss = self.yty - float((u1 * c1).sum()) - float(u2 @ c2) - float(beta @ self.Xty)
+        else:
+            u1 = np.zeros((0, k1))
+            pwrss = self.yty - float(u2 @ c2) - float(beta @ self.Xty)
+        dev = _finish(logdet_L, logdet_RX, pwrss, self.N, p, reml)
+        if keep:
+            self.state = dict(u1=u1, u2=u2, L2=L2, beta=beta, pwrss=pwrss, Lc=Lc, S22=S22,
+                              Dinv=Dinv if q1 else None, T1=T1 if q1 else None)
+        return dev
+
+    def cond_cov_u(self):
+        """Conditional covariance of u (/σ²), i.e. blocks of (Λ'Z'ZΛ + I)⁻¹: (l1, k1, k1) level blocks
+        for block 0 and the dense q2 × q2 inverse of the rest."""
+        st, q1, q2 = self.state, self.q1, self.q2
+        S22 = st["S22"]
+        Sinv = linalg.cho_solve((linalg.cholesky(S22, lower=True), True), np.eye(q2)) if q2 else S22
+        if not q1:
+            return None, Sinv
+        Dinv, T1, k1 = st["Dinv"], st["T1"], self.k1
+        if not q2:
+            return Dinv, Sinv
+        # Y = D⁻¹M12 = D⁻¹Λ1'Z1'Z2Λ2, level blocks (l1, k1, q2); blocks of M⁻¹: D⁻¹ + Y S22⁻¹ Y'
+        F = np.asarray((st["L2"].T @ self.A21).T.todense()) if sparse.issparse(self.A21) else None   # Z1'Z2Λ2 (q1, q2)
+        Y = np.einsum("lij,ljq->liq", Dinv, np.einsum("ji,ljq->liq", T1, F.reshape(-1, k1, q2)))
+        blocks = Dinv + np.einsum("lkq,qr,lmr->lkm", Y, Sinv, Y)
+        return blocks, Sinv
+
+    def beta_cov(self):
+        """(X'V⁻¹X)⁻¹ with V relative to σ²: from the X corner of the dense Cholesky factor."""
+        Lc, q2 = self.state["Lc"], self.q2
+        Lxx = Lc[q2:, q2:]
+        Linv = linalg.solve_triangular(Lxx, np.eye(self.p), lower=True)
+        return Linv.T @ Linv
