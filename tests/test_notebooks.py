@@ -101,10 +101,18 @@ def printed_text(nb) -> list[tuple[int, str]]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
+        last_stream = None
         for o in cell.get("outputs", []):
             if o.output_type == "stream":
-                out.append((i, f"{o.name}: " + sanitize(o.text)))
-            elif o.output_type in ("execute_result", "display_data"):
+                # the kernel may split one print across messages: join consecutive chunks
+                if last_stream == o.name:
+                    out[-1] = (i, out[-1][1] + sanitize(o.text))
+                else:
+                    out.append((i, f"{o.name}: " + sanitize(o.text)))
+                last_stream = o.name
+                continue
+            last_stream = None
+            if o.output_type in ("execute_result", "display_data"):
                 text = o.get("data", {}).get("text/plain")
                 if text is not None:
                     out.append((i, sanitize(text)))
@@ -152,6 +160,17 @@ def test_sanitize_removes_addresses_and_images():
     b = "[<matplotlib.lines.Line2D at 0x7f00deadbeef>] <img src='data:image/png;base64,AAAA'/>"
     assert sanitize(a) == sanitize(b)
     assert sanitize("w = 0.333") != sanitize("w = 0.334")
+
+
+def test_split_stream_chunks_compare_equal():
+    """The kernel may send one print as several stream messages: the comparison must not care."""
+    def nb_with(*chunks):
+        cell = nbformat.v4.new_code_cell("print(...)")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=c) for c in chunks]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    assert printed_text(nb_with("w = 0.5\n")) == printed_text(nb_with("w = 0.5", "\n"))
+    assert printed_text(nb_with("w = 0.5\n")) != printed_text(nb_with("w = 0.6", "\n"))
 
 
 @pytest.mark.notebooks
