@@ -214,7 +214,8 @@ class General:
         # Y = D⁻¹M12 = D⁻¹Λ1'Z1'Z2Λ2, level blocks (l1, k1, q2); blocks of M⁻¹: D⁻¹ + Y S22⁻¹ Y'
         F = np.asarray((st["L2"].T @ self.A21).T.todense()) if sparse.issparse(self.A21) else None   # Z1'Z2Λ2 (q1, q2)
         Y = np.einsum("lij,ljq->liq", Dinv, np.einsum("ji,ljq->liq", T1, F.reshape(-1, k1, q2)))
-        blocks = Dinv + np.einsum("lkq,qr,lmr->lkm", Y, Sinv, Y)
+        YS = (Y.reshape(-1, q2) @ Sinv).reshape(Y.shape)             # one matrix product, not a 3-way einsum
+        blocks = Dinv + np.einsum("lkq,lmq->lkm", YS, Y)
         return blocks, Sinv
 
     def beta_cov(self):
