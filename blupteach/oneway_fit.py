@@ -1,0 +1,246 @@
+r"""Fitting the one-way random-effects model: :func:`fit_oneway` and its result.
+
+.. math:: y_{ij} = \mu + b_i + \varepsilon_{ij}
+
+The data are reduced once to sufficient statistics (:func:`blupteach.oneway.oneway_stats`,
+O(N)); REML and ML then maximise the likelihood profiled over the one ratio
+γ = σ_b²/σ_ε² (O(groups) per step); ANOVA is the method of moments.  The closed
+forms used at the estimates (w, BLUP, GLS μ̂) live in :mod:`blupteach.oneway`,
+which also re-exports :func:`fit_oneway` and :class:`OnewayFit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from ._validation import check_choice
+from .oneway import (
+    OnewayStats,
+    _gls_parts,
+    _profiled_deviance,
+    gls_mean,
+    oneway_loglik,
+    oneway_stats,
+    shrinkage_weight,
+)
+
+__all__ = ["OnewayFit", "fit_oneway"]
+
+
+@dataclass(frozen=True, repr=False)
+class OnewayFit:
+    r"""Result of :func:`fit_oneway`.
+
+    One-way names (lesson symbols) and the general fit interface shared with the
+    mixed-model engine (``fixef``, ``sigma2``, ``varcorr``, ``ranef``, ``ranef_cov``,
+    ``loglik``, ``singular``), so intervals and panels work on either fit.
+
+    Attributes
+    ----------
+    method : {'REML', 'ML', 'ANOVA'}
+    mu, sigma_b2, sigma_e2 : float
+        Estimates :math:`\hat\mu` (GLS at the estimated variances), :math:`\hat\sigma_b^2`, :math:`\hat\sigma_\varepsilon^2`.
+    loglik : float
+        lme4's ``logLik``: the REML log-likelihood for REML fits, the ML one for ML
+        fits; for ANOVA fits, the REML log-likelihood at the ANOVA estimates.
+    singular : bool
+        True when :math:`\hat\sigma_b^2 = 0` (the fit sits on the boundary).
+    levels : pandas.Index, shape (g,)
+    n, mean, w, blup : ndarray, shape (g,)
+        Per group: observations, raw mean ȳ_i, weight w_i, BLUP :math:`\hat b_i = w_i(\bar y_i-\hat\mu)`.
+    cond_var : ndarray, shape (g,)
+        Conditional variance :math:`c_i = (1-w_i)\sigma_b^2 = w_i\sigma_\varepsilon^2/n_i`
+        of b_i given the data, μ treated as known (lme4's ``condVar``).
+    var_mu : float
+        :math:`\operatorname{Var}(\hat\mu) = 1/\sum_k(\sigma_b^2+\sigma_\varepsilon^2/n_k)^{-1}`.
+    pev : ndarray, shape (g,)
+        Henderson's prediction error variance :math:`\operatorname{Var}(\hat b_i - b_i)
+        = c_i + w_i^2\operatorname{Var}(\hat\mu)`, which counts the uncertainty in μ̂.
+    group_name : str
+    """
+
+    method: str
+    mu: float
+    sigma_b2: float
+    sigma_e2: float
+    loglik: float
+    singular: bool
+    levels: pd.Index
+    n: np.ndarray
+    mean: np.ndarray
+    w: np.ndarray
+    blup: np.ndarray
+    cond_var: np.ndarray
+    var_mu: float
+    pev: np.ndarray
+    group_name: str = "group"
+    stats: OnewayStats | None = field(default=None, compare=False)
+
+    # --- the general fit interface (names shared with blupteach.mixed) ----
+    @property
+    def fixef(self) -> pd.Series:
+        """Fixed effects by term name: here only ``(Intercept)`` = μ̂."""
+        return pd.Series({"(Intercept)": self.mu})
+
+    @property
+    def sigma2(self) -> float:
+        """Residual variance σ̂_ε²."""
+        return self.sigma_e2
+
+    @property
+    def varcorr(self) -> dict:
+        """Grouping factor → 1×1 covariance DataFrame of its random intercept."""
+        return {self.group_name: pd.DataFrame([[self.sigma_b2]], index=["(Intercept)"], columns=["(Intercept)"])}
+
+    @property
+    def ranef(self) -> dict:
+        """Grouping factor → DataFrame of BLUPs (rows = levels, column ``(Intercept)``)."""
+        return {self.group_name: pd.DataFrame({"(Intercept)": self.blup}, index=self.levels)}
+
+    @property
+    def ranef_cov(self) -> dict:
+        """Grouping factor → array (g, 1, 1) of conditional variances c_i (lme4's condVar)."""
+        return {self.group_name: self.cond_var.reshape(-1, 1, 1)}
+
+    @property
+    def lam(self) -> float:
+        """The ridge penalty λ = σ̂_ε²/σ̂_b² at which penalised least squares gives these BLUPs (∞ if σ̂_b² = 0)."""
+        return np.inf if self.sigma_b2 == 0 else self.sigma_e2 / self.sigma_b2
+
+    def predictions(self) -> pd.DataFrame:
+        """One row per group: n, raw mean, w, BLUP, partial-pooling mean μ̂ + b̂_i."""
+        return pd.DataFrame(
+            {"n": self.n.astype(int), "mean": self.mean, "w": self.w, "blup": self.blup,
+             "pooled": self.mu + self.blup},
+            index=pd.Index(self.levels, name=self.group_name),
+        )
+
+    def __repr__(self) -> str:
+        flag = "  (singular: σ_b² on the boundary 0)" if self.singular else ""
+        return (
+            f"One-way random-effects fit by {self.method}: {int(self.n.sum())} observations "
+            f"in {self.n.size} groups of '{self.group_name}' (n from {int(self.n.min())} to {int(self.n.max())})\n"
+            f"  mu_hat    = {self.mu:.6g}   (GLS; Var(mu_hat) = {self.var_mu:.6g})\n"
+            f"  sigma_b2  = {self.sigma_b2:.6g}{flag}\n"
+            f"  sigma_e2  = {self.sigma_e2:.6g}\n"
+            f"  lam = sigma_e2/sigma_b2 = {self.lam:.6g}\n"
+            f"  w from {self.w.min():.3f} to {self.w.max():.3f}\n"
+            f"  logLik    = {self.loglik:.6f} ({'REML' if self.method != 'ML' else 'ML'})"
+        )
+
+
+def _anova_estimates(stats: OnewayStats):
+    """Method-of-moments (ANOVA) σ_b², σ_ε²; σ_b² truncated at 0."""
+    N, g = stats.N, stats.g
+    if N - g < 1:
+        raise ValueError("the ANOVA method needs at least one group with 2 or more observations")
+    grand = float(stats.n @ stats.mean / N)
+    msb = float(stats.n @ (stats.mean - grand) ** 2) / (g - 1)
+    msw = stats.ssw / (N - g)
+    n0 = (N - float(stats.n @ stats.n) / N) / (g - 1)
+    return max(0.0, (msb - msw) / n0), msw
+
+
+def _maximise(stats: OnewayStats, reml: bool) -> float:
+    """γ̂ = argmin of the profiled deviance over γ ≥ 0 (0 exactly when the boundary wins)."""
+    # Search over rho = γ/(1+γ) in [0, 1): bounded, smooth, and the boundary is rho = 0.
+    def dev_rho(rho):
+        return _profiled_deviance(rho / (1.0 - rho), stats, reml)
+
+    upper = 1.0 - 1e-12
+    res = optimize.minimize_scalar(dev_rho, bounds=(0.0, upper), method="bounded",
+                                   options={"xatol": 1e-13, "maxiter": 500})
+    rho = float(res.x)
+    # Polish on log γ (Brent on rho is coarse in γ when γ is large), then compare with γ = 0.
+    if rho > 1e-9:
+        lg = np.log(rho / (1.0 - rho))
+        res2 = optimize.minimize_scalar(lambda t: _profiled_deviance(np.exp(t), stats, reml),
+                                        bracket=(lg - 0.1, lg + 0.1), method="brent",
+                                        options={"xtol": 1e-12})
+        gamma = float(np.exp(res2.x)) if res2.fun <= dev_rho(rho) else rho / (1.0 - rho)
+    else:
+        gamma = 0.0
+    if _profiled_deviance(0.0, stats, reml) <= _profiled_deviance(gamma, stats, reml) + 1e-10:
+        gamma = 0.0
+    return gamma
+
+
+def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None) -> OnewayFit:
+    r"""Fit the one-way random-effects model :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`.
+
+    Parameters
+    ----------
+    y : array_like, shape (N,)
+        Observations.  Numeric, finite.
+    group : array_like, shape (N,)
+        Group label of each observation (any hashable labels; none missing).
+    method : {'REML', 'ML', 'ANOVA'}, keyword-only
+        REML (default, as lme4) or ML maximise the (restricted) likelihood profiled
+        over γ = σ_b²/σ_ε²; ANOVA is the method of moments, σ_b² truncated at 0.
+    group_name : str, optional
+        Name of the grouping factor (default: ``group.name`` of a Series, else ``"group"``).
+
+    Returns
+    -------
+    OnewayFit
+        Estimates, per-group BLUPs, weights, conditional variances and PEVs.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf or non-numeric ``y``; missing labels; lengths differ; fewer than
+        two groups; no within-group replication; an unknown ``method``.
+
+    Examples
+    --------
+    >>> y = [1.0, 3.0, 5.0, 7.0, 2.0, 4.0]
+    >>> fit = fit_oneway(y, ["a", "a", "b", "b", "c", "c"])
+    >>> round(fit.sigma_e2, 6), round(fit.sigma_b2, 6)   # means 2, 6, 3: MSW = 6/3 = 2, MSB = 2·(78/9)/2 = 26/3, σ_b² = (26/3 − 2)/2 = 10/3
+    (2.0, 3.333333)
+
+    Notes
+    -----
+    Balanced data with a positive ANOVA estimate give REML = ANOVA exactly.  When
+    the boundary σ_b² = 0 maximises the likelihood the fit returns exactly 0 and
+    ``singular=True`` (every w_i = 0: complete pooling).  Lessons 01, 02.
+    """
+    method = check_choice(method, "method", ("REML", "ML", "ANOVA"))
+    if group_name is None:
+        group_name = str(group.name) if isinstance(group, pd.Series) and group.name is not None else "group"
+    stats = oneway_stats(y, group)
+    N, g = stats.N, stats.g
+    if N - g < 1:
+        raise ValueError(
+            "every group has a single observation, so within-group noise σ_ε² cannot be "
+            "separated from σ_b²; at least one group needs 2 or more observations"
+        )
+    if stats.ssw <= 0 and method != "ANOVA":
+        raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0 and the likelihood is unbounded")
+
+    if method == "ANOVA":
+        sigma_b2, sigma_e2 = _anova_estimates(stats)
+        if sigma_e2 <= 0:
+            raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0")
+        loglik = oneway_loglik(stats, 0.0, sigma_b2, sigma_e2, reml=True)
+    else:
+        reml = method == "REML"
+        gamma = _maximise(stats, reml)
+        _, _, _, q = _gls_parts(stats, gamma)
+        sigma_e2 = q / (N - 1 if reml else N)
+        sigma_b2 = gamma * sigma_e2
+        loglik = -0.5 * _profiled_deviance(gamma, stats, reml)
+
+    mu, var_mu = gls_mean(stats.mean, stats.n, sigma_b2, sigma_e2)
+    w = shrinkage_weight(stats.n, sigma_b2, sigma_e2)
+    b_hat = w * (stats.mean - mu)
+    cond_var = (1.0 - w) * sigma_b2
+    pev = cond_var + w**2 * var_mu
+    return OnewayFit(
+        method=method, mu=mu, sigma_b2=float(sigma_b2), sigma_e2=float(sigma_e2), loglik=float(loglik),
+        singular=bool(sigma_b2 == 0.0), levels=stats.levels, n=stats.n, mean=stats.mean, w=w,
+        blup=b_hat, cond_var=cond_var, var_mu=var_mu, pev=pev, group_name=group_name, stats=stats,
+    )
