@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy import linalg
 
 import blupteach as bt
@@ -424,3 +426,39 @@ def test_crossed_sparse_product_fallback(monkeypatch):
     b = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", df)
     np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-10)      # optimiser paths differ in rounding only
     np.testing.assert_allclose(a.ranef_cov["a"], b.ranef_cov["a"], rtol=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 8), min_size=3, max_size=8), st.floats(0.1, 10.0), st.integers(0, 10_000))
+def test_property_blups_are_the_closed_form(n_per, ratio, seed):
+    """One-way data of any shape: fit_lmm's BLUPs = w_i(ȳ_i − μ̂) at its own variance estimates (C3)."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(len(n_per)), n_per)
+    y = rng.normal(0, np.sqrt(ratio), len(n_per))[g] + rng.normal(size=g.size)
+    assume(g.size > len(n_per))
+    df = pd.DataFrame({"y": y, "g": g})
+    before = df.copy()
+    fit = fit_lmm("y ~ 1 + (1 | g)", df)
+    sb2, se2 = fit.varcorr["g"].iat[0, 0], fit.sigma2
+    n = np.bincount(g).astype(float)
+    means = np.bincount(g, y) / n
+    mu, _ = bt.gls_mean(means, n, sb2, se2)
+    np.testing.assert_allclose(fit.fixef["(Intercept)"], mu, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.ranef["g"]["(Intercept)"], bt.blup(means, n, mu, sb2, se2), rtol=1e-7, atol=1e-10)
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_known_K_sparse_input():
+    from scipy import sparse as sp
+
+    K = _pedigree_K()
+    rng = np.random.default_rng(2)
+    animals = np.repeat(list("ABCDEF"), 3)
+    df = pd.DataFrame({"y": 5 + rng.normal(size=animals.size), "animal": animals})
+    dense = fit_lmm("y ~ 1 + (1 | animal)", df, K={"animal": K.to_numpy()})
+    sparse_fit = fit_lmm("y ~ 1 + (1 | animal)", df, K={"animal": sp.csr_matrix(K.to_numpy())})
+    framed = fit_lmm("y ~ 1 + (1 | animal)", df, K={"animal": K})
+    np.testing.assert_allclose(dense.loglik, sparse_fit.loglik, rtol=1e-12)
+    np.testing.assert_allclose(dense.loglik, framed.loglik, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"must be 6 × 6"):
+        fit_lmm("y ~ 1 + (1 | animal)", df, K={"animal": np.eye(5)})
