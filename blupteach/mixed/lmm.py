@@ -17,7 +17,7 @@ import contextlib
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import linalg, optimize
 
 from .._validation import check_choice
 from .design import build_design, sparse_Z
@@ -161,69 +161,8 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     N = des.y.size
 
-    if use_fast:
-        b = blocks[0]
-        ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
-        theta = _optimise(lambda t: ev.solve(t, reml, grad=True), lambda t: ev.solve(t, reml), x0, bounds, True, lower)
-        dev = ev.solve(theta, reml)
-        st = ev.state
-        T = st["T"]
-        sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
-        bhat = (st["u"][:, None, :] * T[None, :, :]).sum(2)            # b = Λu per level, no BLAS
-        TM = (T[None, :, :, None] * st["Minv"][:, None, :, :]).sum(2)   # Λ M⁻¹
-        cov = sigma2 * (TM[:, :, None, :] * T[None, None, :, :]).sum(3)  # σ² Λ M⁻¹ Λ'
-
-        lambdas = {b.spec.name: T}
-        ranefs = {b.spec.name: (bhat, cov)}
-        beta = st["beta"]
-        from scipy import linalg
-        vbeta = sigma2 * linalg.cho_solve((st["RX"], True), np.eye(beta.size)) if beta.size else np.zeros((0, 0))
-    else:
-        # eliminate the ordinary block with most columns first
-        order = sorted(range(len(blocks)), key=lambda i: (blocks[i].K is not None, -blocks[i].k * blocks[i].l))
-        ob = [blocks[i] for i in order]
-        offsets = np.cumsum([0] + [b.k * b.l for b in ob])
-        specs = [dict(k=b.k, l=b.l, offset=int(o), LK=b.LK) for b, o in zip(ob, offsets)]
-        Z = sparse_Z(ob, N)
-        ev = General(des.X, Z, des.y, specs)
-        tsl = np.cumsum([0] + [tri_index(b.k)[0].size for b in blocks])
-        perm = np.concatenate([np.arange(tsl[i], tsl[i + 1]) for i in order])   # general θ → formula θ
-
-        def dev_formula(t):
-            return ev.solve(np.asarray(t)[perm], reml)
-
-        theta = _optimise(dev_formula, dev_formula, x0, bounds, None, lower)
-        dev = ev.solve(theta[perm], reml, keep=True)
-        st = ev.state
-        sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
-        blocks11, Sinv = ev.cond_cov_u()
-        q1 = ev.q1
-        b1 = st["u1"] @ st["T1"].T if q1 else np.zeros((0, 1))        # b = Λu, level by level
-        bfull = np.concatenate([b1.ravel(), st["L2"] @ st["u2"]])
-        lambdas, ranefs = {}, {}
-        for j, (b, o) in enumerate(zip(ob, offsets)):
-            ts = theta[tsl[order[j]]:tsl[order[j] + 1]]
-            n = b.k * b.l
-            bhat = bfull[o:o + n].reshape(b.l, b.k)
-            if b.K is None:
-                T = np.zeros((b.k, b.k))
-                T[tri_index(b.k)] = ts
-                if j == 0 and q1:
-                    Minv = blocks11
-                else:
-                    s = o - q1
-                    idx = s + np.arange(b.l)[:, None] * b.k + np.arange(b.k)
-                    Minv = Sinv[idx[:, :, None], idx[:, None, :]]
-                cov = sigma2 * (T @ Minv @ T.T)
-            else:
-                T = np.array([[ts[0]]])
-                s = o - q1
-                LS = b.LK @ Sinv[s:s + n, s:s + n]
-                cov = (sigma2 * ts[0] ** 2 * np.einsum("ij,ij->i", LS, b.LK)).reshape(-1, 1, 1)
-            lambdas[b.spec.name] = T
-            ranefs[b.spec.name] = (bhat, cov)
-        beta = st["beta"]
-        vbeta = sigma2 * ev.beta_cov() if des.X.shape[1] else np.zeros((0, 0))
+    fitter = _fit_fast if use_fast else _fit_general
+    theta, dev, sigma2, beta, vbeta, lambdas, ranefs = fitter(des, reml, x0, bounds, lower)
 
     varcorr, ranef, ranef_cov = {}, {}, {}
     for b in blocks:
@@ -239,6 +178,77 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
         fixef_cov=pd.DataFrame(vbeta, index=des.xnames, columns=des.xnames),
         sigma2=float(sigma2), varcorr=varcorr, ranef=ranef, ranef_cov=ranef_cov, singular=singular,
         theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des, lambdas=lambdas)
+
+
+def _fit_fast(des, reml, x0, bounds, lower):
+    """One grouping factor: sufficient statistics, analytic gradient (:mod:`.fast`)."""
+    N, blocks = des.y.size, des.blocks
+    b = blocks[0]
+    ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
+    theta = _optimise(lambda t: ev.solve(t, reml, grad=True), lambda t: ev.solve(t, reml), x0, bounds, True, lower)
+    dev = ev.solve(theta, reml)
+    st = ev.state
+    T = st["T"]
+    sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
+    bhat = (st["u"][:, None, :] * T[None, :, :]).sum(2)            # b = Λu per level, no BLAS
+    TM = (T[None, :, :, None] * st["Minv"][:, None, :, :]).sum(2)   # Λ M⁻¹
+    cov = sigma2 * (TM[:, :, None, :] * T[None, None, :, :]).sum(3)  # σ² Λ M⁻¹ Λ'
+    lambdas = {b.spec.name: T}
+    ranefs = {b.spec.name: (bhat, cov)}
+    beta = st["beta"]
+    vbeta = sigma2 * linalg.cho_solve((st["RX"], True), np.eye(beta.size)) if beta.size else np.zeros((0, 0))
+    return theta, dev, sigma2, beta, vbeta, lambdas, ranefs
+
+
+def _fit_general(des, reml, x0, bounds, lower):
+    """Any design: sparse Z'Z, finite-difference gradient (:mod:`.general`)."""
+    N, blocks = des.y.size, des.blocks
+    # eliminate the ordinary block with most columns first
+    order = sorted(range(len(blocks)), key=lambda i: (blocks[i].K is not None, -blocks[i].k * blocks[i].l))
+    ob = [blocks[i] for i in order]
+    offsets = np.cumsum([0] + [b.k * b.l for b in ob])
+    specs = [dict(k=b.k, l=b.l, offset=int(o), LK=b.LK) for b, o in zip(ob, offsets)]
+    Z = sparse_Z(ob, N)
+    ev = General(des.X, Z, des.y, specs)
+    tsl = np.cumsum([0] + [tri_index(b.k)[0].size for b in blocks])
+    perm = np.concatenate([np.arange(tsl[i], tsl[i + 1]) for i in order])   # general θ → formula θ
+
+    def dev_formula(t):
+        return ev.solve(np.asarray(t)[perm], reml)
+
+    theta = _optimise(dev_formula, dev_formula, x0, bounds, None, lower)
+    dev = ev.solve(theta[perm], reml, keep=True)
+    st = ev.state
+    sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
+    blocks11, Sinv = ev.cond_cov_u()
+    q1 = ev.q1
+    b1 = st["u1"] @ st["T1"].T if q1 else np.zeros((0, 1))        # b = Λu, level by level
+    bfull = np.concatenate([b1.ravel(), st["L2"] @ st["u2"]])
+    lambdas, ranefs = {}, {}
+    for j, (b, o) in enumerate(zip(ob, offsets)):
+        ts = theta[tsl[order[j]]:tsl[order[j] + 1]]
+        n = b.k * b.l
+        bhat = bfull[o:o + n].reshape(b.l, b.k)
+        if b.K is None:
+            T = np.zeros((b.k, b.k))
+            T[tri_index(b.k)] = ts
+            if j == 0 and q1:
+                Minv = blocks11
+            else:
+                s = o - q1
+                idx = s + np.arange(b.l)[:, None] * b.k + np.arange(b.k)
+                Minv = Sinv[idx[:, :, None], idx[:, None, :]]
+            cov = sigma2 * (T @ Minv @ T.T)
+        else:
+            T = np.array([[ts[0]]])
+            s = o - q1
+            LS = b.LK @ Sinv[s:s + n, s:s + n]
+            cov = (sigma2 * ts[0] ** 2 * np.einsum("ij,ij->i", LS, b.LK)).reshape(-1, 1, 1)
+        lambdas[b.spec.name] = T
+        ranefs[b.spec.name] = (bhat, cov)
+    beta = st["beta"]
+    vbeta = sigma2 * ev.beta_cov() if des.X.shape[1] else np.zeros((0, 0))
+    return theta, dev, sigma2, beta, vbeta, lambdas, ranefs
 
 
 def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
