@@ -466,3 +466,27 @@ def test_known_K_sparse_input():
     np.testing.assert_allclose(dense.loglik, framed.loglik, rtol=1e-12)
     with pytest.raises(ValueError, match=r"must be 6 × 6"):
         fit_lmm("y ~ 1 + (1 | animal)", df, K={"animal": np.eye(5)})
+
+
+def test_correlation_minus_one_boundary():
+    """Six groups, no true slope variance: the REML optimum has θ₂₂ = 0 exactly (correlation −1),
+    ``singular``; the dense likelihood agrees there and is lower just inside the boundary."""
+    rng = np.random.default_rng(15)
+    grp = np.repeat(np.arange(6), 5)
+    x = np.tile(np.arange(5.0), 6)
+    y = rng.normal(size=6)[grp] + rng.normal(size=grp.size)
+    df = pd.DataFrame({"y": y, "x": x, "g": grp.astype(str)})
+    fit = fit_lmm("y ~ x + (x | g)", df)
+    assert fit.theta[2] == 0.0 and fit.singular and "singular" in repr(fit)
+    vc = fit.varcorr["g"].to_numpy()
+    np.testing.assert_allclose(vc[0, 1] / np.sqrt(vc[0, 0] * vc[1, 1]), -1.0, rtol=1e-12)
+    X = np.column_stack([np.ones(grp.size), x])
+    Z = np.zeros((grp.size, 12))
+    Z[np.arange(grp.size), 2 * grp] = 1.0
+    Z[np.arange(grp.size), 2 * grp + 1] = x
+    ll = _dense_loglik(y, X, Z, np.kron(np.eye(6), vc), fit.sigma2, True)
+    np.testing.assert_allclose(fit.loglik, ll, rtol=1e-10)
+    inside = fit.theta.copy()
+    inside[2] = 0.05
+    assert loglik_at("y ~ x + (x | g)", df, inside) < fit.loglik
+    assert fit_lmm("y ~ x + (x | g)", df, engine="general").singular
