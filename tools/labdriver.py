@@ -96,8 +96,9 @@ class Server:
     """
 
     def __init__(self, kind: str = "lab", *, root: Path = ROOT, args: list[str] | None = None,
-                 timeout: float = 60.0, log: Path | None = None):
+                 timeout: float = 60.0, log: Path | None = None, env: dict | None = None):
         self.kind, self.root, self.extra, self.timeout = kind, Path(root), list(args or []), timeout
+        self.base_env = dict(env if env is not None else os.environ)
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -106,9 +107,9 @@ class Server:
         self.tmp = tempfile.TemporaryDirectory(prefix=f"blupteach-{kind}-home-")
 
     def command(self) -> list[str]:
-        common = [f"--port={self.port}", "--ip=127.0.0.1", "--no-browser"]
+        common = [f"--port={self.port}", "--no-browser"]
         if self.kind == "lab":
-            cmd = [str(VENV_BIN / "jupyter"), "lab", *common, f"--ServerApp.root_dir={self.root}",
+            cmd = [str(VENV_BIN / "jupyter"), "lab", *common, "--ip=127.0.0.1", f"--ServerApp.root_dir={self.root}",
                    f"--IdentityProvider.token={self.token}", "--ServerApp.open_browser=False",
                    "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                    "--ServerApp.disable_check_xsrf=False", "--LabServerApp.workspaces_dir=" + self.tmp.name]
@@ -121,7 +122,7 @@ class Server:
             if os.geteuid() == 0:
                 cmd.append("--allow-root")
         elif self.kind == "voila":
-            cmd = [str(VENV_BIN / "voila"), *common, f"--token={self.token}"]
+            cmd = [str(VENV_BIN / "voila"), *common, "--Voila.ip=127.0.0.1", f"--token={self.token}"]
         else:
             raise ValueError(f"kind must be 'lab' or 'voila'; got {self.kind!r}")
         return cmd + self.extra
@@ -133,7 +134,7 @@ class Server:
         return f"{self.base}/{path.lstrip('/')}{sep}{tail}"
 
     def __enter__(self) -> "Server":
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(Path(self.tmp.name) / "config"),
+        env = {**self.base_env, "JUPYTER_CONFIG_DIR": str(Path(self.tmp.name) / "config"),
                "JUPYTER_RUNTIME_DIR": str(Path(self.tmp.name) / "runtime"),
                "PYTHONUNBUFFERED": "1"}
         for var in ("JUPYTER_TOKEN", "MPLBACKEND"):   # the lesson itself must pick ipympl
