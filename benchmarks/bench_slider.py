@@ -4,7 +4,8 @@ Prints (tools match lines by their first word)::
 
     slider p50_ms=<x> p95_ms=<x> redraw_p50_ms=<x> ratio=<redraw/p50>
     slider_detail diff_images_per_move=<x> diff_mean_ms=<x> redraw_diff_images_per_move=<x>
-                  cpu_p50_ms=<x> redraw_cpu_p50_ms=<x> moves=<k> figure_px=<w>x<h> load1=<x>
+                  cpu_p50_ms=<x> redraw_cpu_p50_ms=<x> set_data_full_draw_p50_ms=<x>
+                  moves=<k> figure_px=<w>x<h> load1=<x>
     oneway_1e6_s=<x>
 
 One *move* = what a learner's slider drag costs in the kernel:
@@ -18,7 +19,10 @@ One *move* = what a learner's slider drag costs in the kernel:
   full ``canvas.draw()`` (layout engine included, as a rebuilt figure runs it) and
   the diff image.
 
-Both run headless under the ipympl backend with ``canvas.syncing_data_url = False``,
+For reference ``set_data_full_draw_p50_ms`` times the middle road: the same
+artists updated in place, then a full ``canvas.draw()`` and its diff image.
+
+All run headless under the ipympl backend with ``canvas.syncing_data_url = False``,
 as when a browser is connected (otherwise every frame also PNG-encodes the whole
 buffer for the notebook's static copy).  Each move's slider values are drawn from
 the sliders' ranges with a fixed seed; the same 200 values are used for both.
@@ -140,6 +144,16 @@ def bench_slider(moves: int = MOVES):
         live.append(time.perf_counter() - t0)
         live_cpu.append(time.process_time() - c0)
 
+    live_images, live_diff_s = live_count.images, live_count.seconds
+
+    # -- for reference: the same artists updated in place, then a full draw (no blit) -----
+    full = []
+    for v in values:
+        t0 = time.perf_counter()
+        panel._draw(**v)
+        canvas.draw()
+        full.append(time.perf_counter() - t0)
+
     # -- redraw: clear and rebuild the same figure ------------------------------------
     fig = bt.panels.shrinkage_weight().figure
     fig.canvas.syncing_data_url = False
@@ -157,10 +171,11 @@ def bench_slider(moves: int = MOVES):
     r50 = percentile_ms(redraw, 50)
     w, h = canvas.get_width_height(physical=True)
     print(f"slider p50_ms={p50:.2f} p95_ms={p95:.2f} redraw_p50_ms={r50:.2f} ratio={r50 / p50:.2f}")
-    print(f"slider_detail diff_images_per_move={live_count.images / moves:.2f} "
-          f"diff_mean_ms={live_count.seconds / moves * 1e3:.2f} "
+    print(f"slider_detail diff_images_per_move={live_images / moves:.2f} "
+          f"diff_mean_ms={live_diff_s / moves * 1e3:.2f} "
           f"redraw_diff_images_per_move={redraw_count.images / moves:.2f} "
           f"cpu_p50_ms={percentile_ms(live_cpu, 50):.2f} redraw_cpu_p50_ms={percentile_ms(redraw_cpu, 50):.2f} "
+          f"set_data_full_draw_p50_ms={percentile_ms(full, 50):.2f} "
           f"moves={moves} figure_px={w}x{h} load1={os.getloadavg()[0]:.2f}")
     return p50, r50
 
