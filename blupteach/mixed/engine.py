@@ -76,8 +76,9 @@ def _inv_logdet(M):
 
 
 def _finish(logdet_L, logdet_RX, pwrss, N, p, reml):
+    """The profiled deviance from its pieces; +inf (never NaN) where it is not defined."""
     if pwrss <= 0 or not np.isfinite(pwrss):
         return np.inf
     n_eff = N - p if reml else N
-    dev = logdet_L + n_eff * (1.0 + _LOG2PI + np.log(pwrss / n_eff))
-    return dev + logdet_RX if reml else dev
+    dev = logdet_L + n_eff * (1.0 + _LOG2PI + np.log(pwrss / n_eff)) + (logdet_RX if reml else 0.0)
+    return float(dev) if np.isfinite(dev) else np.inf

@@ -174,13 +174,13 @@ class General:
         rhs = np.concatenate([np.asarray(L2.T @ ry).ravel(), rxy])
         if S.shape[0]:
             try:
-                Lc = linalg.cholesky(S, lower=True)
+                Lc = linalg.cholesky(S, lower=True, check_finite=False)
             except linalg.LinAlgError:
                 return np.inf
             dg = np.log(np.diag(Lc))
             logdet_L += 2.0 * float(dg[:q2].sum())
             logdet_RX = 2.0 * float(dg[q2:].sum())
-            sol2 = linalg.cho_solve((Lc, True), rhs)
+            sol2 = linalg.cho_solve((Lc, True), rhs, check_finite=False)
         else:
             Lc, logdet_RX, sol2 = np.zeros((0, 0)), 0.0, np.zeros(0)
         u2, beta = sol2[:q2], sol2[q2:]
