@@ -11,7 +11,7 @@ Model and objective
 with the *sum* of squares (not the mean) and the penalty λ‖b‖² (not λ‖b‖²/2):
 β (intercept and covariates) is not penalised, Z holds the raw 0/1 group
 indicators.  With :math:`G = \sigma_b^2 I` and :math:`R = \sigma_\varepsilon^2 I`,
-Henderson's equations divided by :math:`1/\sigma_\varepsilon^2` are exactly the
+Henderson's equations multiplied through by :math:`\sigma_\varepsilon^2` are exactly the
 normal equations of this objective at
 
 .. math::
