@@ -43,7 +43,7 @@ def draws(n, sigma_b2, sigma_e2):
 def conditional_bias_panel(**initial) -> Panel:
     """Build the lesson-04 panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
     with building():
-        fig, (ax_e, ax_m) = new_figure(1, 2, figsize=(11.5, 4.8), width_ratios=[1.25, 1.0])
+        fig, (ax_e, ax_m) = new_figure(1, 2, figsize=(10.0, 4.8), width_ratios=[1.25, 1.0])
 
         ax_e.set(xlim=(-B_LIM, B_LIM), ylim=(-B_LIM, B_LIM), xlabel=r"true effect $b_i$",
                  ylabel=r"error $\hat b_i - b_i$", title="unbiased on average, not for you")

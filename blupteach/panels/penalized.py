@@ -44,7 +44,7 @@ def penalized(**initial) -> Panel:
     ypos = np.arange(N_PER.size)[::-1].astype(float)
     bmax = np.abs(path.b_hat).max() * 1.15
     with building():
-        fig, (ax_p, ax_g) = new_figure(1, 2, figsize=(11.5, 4.8), width_ratios=[1.2, 1.0])
+        fig, (ax_p, ax_g) = new_figure(1, 2, figsize=(10.0, 4.8), width_ratios=[1.2, 1.0])
         # -- left: the path ------------------------------------------------------
         ax_p.set(xscale="log", xlim=(LAM_GRID[0], LAM_GRID[-1]), ylim=(-bmax, bmax),
                  xlabel=r"penalty $\lambda$  (log scale)", ylabel=r"group effect $\hat b_i(\lambda)$",

@@ -53,7 +53,7 @@ def variance_parts_panel(**initial) -> Panel:
     rows = [*CLINIC, "you (n)"]
     x = np.arange(len(rows))
     with building():
-        fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(12.0, 4.9), width_ratios=[1.2, 1.0])
+        fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(10.0, 4.9), width_ratios=[1.2, 1.0])
         ax_b.set(ylim=(0, top), ylabel="prediction error variance", xticks=x,
                  title="three sources of uncertainty (a new reading)")
         ax_b.set_xticklabels(rows, rotation=25, ha="right")
