@@ -145,6 +145,31 @@ def _anova_estimates(stats: OnewayStats):
     return max(0.0, (msb - msw) / n0), msw
 
 
+def _score(gamma: float, stats: OnewayStats, reml: bool) -> float:
+    """d/dγ of the profiled deviance (zero at an interior optimum).
+
+    With u_i = n_i/(1+n_iγ) (so du_i/dγ = −u_i²), d_i = ȳ_i − μ̂ and Q = SSW + Σ u_i d_i²
+    (dQ/dγ = −Σ u_i² d_i², μ̂ minimising Q):
+    ML: −N Σu_i²d_i²/Q + Σu_i;  REML: −(N−1) Σu_i²d_i²/Q + Σu_i − Σu_i²/Σu_i.
+    """
+    u, su, mu, q = _gls_parts(stats, gamma)
+    d = stats.mean - mu
+    dof = stats.N - 1 if reml else stats.N
+    score = -dof * float((u * u) @ (d * d)) / q + su
+    if reml:
+        score -= float(u @ u) / su
+    return score
+
+
+def _polish(gamma: float, stats: OnewayStats, reml: bool) -> float:
+    """Refine an interior optimum to machine precision by solving score(γ) = 0 near it."""
+    lo, hi = gamma * (1 - 1e-4), gamma * (1 + 1e-4)
+    s_lo, s_hi = _score(lo, stats, reml), _score(hi, stats, reml)
+    if not (s_lo < 0 < s_hi):      # not bracketed (flat or odd surface): keep Brent's answer
+        return gamma
+    return float(optimize.brentq(_score, lo, hi, args=(stats, reml), xtol=1e-300, rtol=4 * np.finfo(float).eps))
+
+
 def _maximise(stats: OnewayStats, reml: bool) -> float:
     """γ̂ = argmin of the profiled deviance over γ ≥ 0 (0 exactly when the boundary wins)."""
     # Search over rho = γ/(1+γ) in [0, 1): bounded, smooth, and the boundary is rho = 0.
@@ -162,6 +187,8 @@ def _maximise(stats: OnewayStats, reml: bool) -> float:
                                         bracket=(lg - 0.1, lg + 0.1), method="brent",
                                         options={"xtol": 1e-12})
         gamma = float(np.exp(res2.x)) if res2.fun <= dev_rho(rho) else rho / (1.0 - rho)
+        # Minimising by function value stops at ~√ε relative; the score's root is exact.
+        gamma = _polish(gamma, stats, reml)
     else:
         gamma = 0.0
     if _profiled_deviance(0.0, stats, reml) <= _profiled_deviance(gamma, stats, reml) + 1e-10:

@@ -142,15 +142,15 @@ def test_balanced_hand_case_anova():
 
 def test_balanced_hand_case_reml_equals_anova():
     fit = bt.fit_oneway(Y_BAL, G_BAL, method="REML")
-    assert fit.sigma_b2 == pytest.approx(10 / 3, rel=1e-6)
-    assert fit.sigma_e2 == pytest.approx(2.0, rel=1e-6)
-    np.testing.assert_allclose(fit.blup, np.array([-50, 70, -20]) / 39, rtol=1e-6)
+    assert fit.sigma_b2 == pytest.approx(10 / 3, rel=1e-12)
+    assert fit.sigma_e2 == pytest.approx(2.0, rel=1e-12)
+    np.testing.assert_allclose(fit.blup, np.array([-50, 70, -20]) / 39, rtol=1e-12)
 
 
 def test_balanced_hand_case_ml():
     fit = bt.fit_oneway(Y_BAL, G_BAL, method="ML")
-    assert fit.sigma_b2 == pytest.approx(17 / 9, rel=1e-6)
-    assert fit.sigma_e2 == pytest.approx(2.0, rel=1e-6)
+    assert fit.sigma_b2 == pytest.approx(17 / 9, rel=1e-12)
+    assert fit.sigma_e2 == pytest.approx(2.0, rel=1e-12)
 
 
 def test_unbalanced_hand_case_anova():
@@ -168,10 +168,10 @@ def test_unbalanced_hand_case_anova():
 def test_anova_equals_reml_on_balanced_positive_real_data(dyestuff):
     reml = bt.fit_oneway(dyestuff["Yield"], dyestuff["Batch"], method="REML")
     anova = bt.fit_oneway(dyestuff["Yield"], dyestuff["Batch"], method="ANOVA")
-    assert anova.sigma_b2 == pytest.approx(reml.sigma_b2, rel=1e-6)
-    assert anova.sigma_e2 == pytest.approx(reml.sigma_e2, rel=1e-6)
-    assert anova.loglik == pytest.approx(reml.loglik, rel=1e-9)
-    np.testing.assert_allclose(anova.blup, reml.blup, rtol=1e-6)
+    assert anova.sigma_b2 == pytest.approx(reml.sigma_b2, rel=1e-10)
+    assert anova.sigma_e2 == pytest.approx(reml.sigma_e2, rel=1e-10)
+    assert anova.loglik == pytest.approx(reml.loglik, rel=1e-12)
+    np.testing.assert_allclose(anova.blup, reml.blup, rtol=1e-10)
 
 
 def test_method_name_is_case_insensitive(dyestuff):
