@@ -7,6 +7,9 @@
   between runs (object addresses ``at 0x…``, kernel temp-file paths, images and
   embedded PNGs, widget model ids).  nbval alone cannot see this: it compares
   nothing when notebooks are stored cleared.
+- Each lesson opens with ``%matplotlib widget`` / ``import blupteach as bt``, and
+  every claim of the course plan (CLAIMS.md) whose lesson exists is named in an
+  ``assert`` message of that lesson (e.g. ``assert ..., "C4: ..."``).
 - The machinery itself is proved on throwaway notebooks in a temporary folder:
   the determinism check flags an unseeded notebook, and the nbval configuration
   of ``make test`` fails a notebook whose assertion cell fails.
@@ -16,6 +19,7 @@ editing this file; the folder must not be empty (no vacuous pass).
 """
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -42,6 +46,67 @@ def test_lessons_folder_is_not_empty():
     assert LESSONS, "lessons/ holds no notebooks: the notebook tests would pass without testing anything"
     assert all(re.match(r"\d\d_\w+\.ipynb$", p.name) for p in LESSONS), \
         f"lessons are named NN_name.ipynb: {[p.name for p in LESSONS]}"
+
+
+def code_cells(path: Path) -> list[str]:
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=rel)
+def test_lesson_opens_with_widget_backend_and_the_package(path):
+    """House rule: the first code cell is `%matplotlib widget` then `import blupteach as bt`."""
+    first = [line.strip() for line in code_cells(path)[0].splitlines() if line.strip()]
+    assert first[:2] == ["%matplotlib widget", "import blupteach as bt"], f"{rel(path)} starts with {first[:2]}"
+
+
+# ---------------------------------------------------------------------------
+# each lesson pins the claims it demonstrates: claim -> lessons, from the course plan's
+# CLAIMS.md (kept outside this repository); C19 and C22 have no test there ("—")
+# ---------------------------------------------------------------------------
+CLAIM_LESSONS = {
+    "C1": ["01"], "C2": ["01", "02"], "C3": ["02"], "C4": ["02"], "C5": ["02"], "C6": ["02"],
+    "C7": ["01", "02"], "C8": ["03"], "C9": ["03"], "C10": ["03"], "C11": ["03", "04"], "C12": ["04"],
+    "C13": ["04"], "C14": ["04"], "C15": ["04"], "C16": ["04"], "C17": ["05"], "C18": ["05"],
+    "C20": ["06"], "C21": ["07"], "C23": ["08"], "C24": ["09"],   # C19, C22: prose + figure, no test
+}
+LESSON_BY_NUMBER = {p.name[:2]: p for p in LESSONS}
+APPLICABLE = [c for c, nums in CLAIM_LESSONS.items() if any(n in LESSON_BY_NUMBER for n in nums)]
+
+
+def asserted_claims(path: Path) -> set[str]:
+    """Claim ids named in the message of an ``assert`` statement of the notebook's code."""
+    found = set()
+    for source in code_cells(path):
+        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert) and node.msg is not None:
+                found |= set(re.findall(r"\bC\d+\b", ast.unparse(node.msg)))
+    return found
+
+
+def test_claims_of_lessons_01_02_are_all_checked():
+    assert {f"C{i}" for i in range(1, 8)} <= set(APPLICABLE), "lessons 01 and 02 must exist and pin C1-C7"
+
+
+@pytest.mark.parametrize("claim", APPLICABLE)
+def test_claim_is_pinned_by_an_assertion(claim):
+    lessons = [LESSON_BY_NUMBER[n] for n in CLAIM_LESSONS[claim] if n in LESSON_BY_NUMBER]
+    assert any(claim in asserted_claims(p) for p in lessons), (
+        f"{claim} belongs to lesson(s) {CLAIM_LESSONS[claim]}, but no assert message there names it "
+        f"(write e.g. assert ..., \"{claim}: ...\")")
+
+
+def test_asserted_claims_reads_assert_messages_only(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib widget\nx = 'C9 in a string'\nassert x, f\"C4: w = {x}\""),
+        nbformat.v4.new_code_cell("assert True, 'C5: limit'\n# C6 in a comment"),
+    ])
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    assert asserted_claims(tmp_path / "t.ipynb") == {"C4", "C5"}
 
 
 # ---------------------------------------------------------------------------
