@@ -84,9 +84,21 @@ def grade_notebook(notebook: Path, autograder: Path) -> dict:
         "possible": {q: float(results.get_result(q).possible) for q in names},
         "messages": {q: results.get_result(q).summary() for q in names},
         "public_messages": {q: results.get_result(q).summary(public_only=True) for q in names},
-        "errors": [f"{o.get('ename')}: {o.get('evalue')}" for c in (results.notebook or {}).get("cells", [])
-                   for o in c.get("outputs", []) if o.get("output_type") == "error"],
+        "errors": _cell_errors(notebook, results.notebook),
     }
+
+
+def _cell_errors(submitted: Path, executed) -> list[str]:
+    """``"Name: message"`` of each error raised by one of the submission's own cells.
+
+    Cells otter adds around the submission to grade it (they have other cell ids) are not counted.
+    """
+    import nbformat
+
+    own = {c.get("id") for c in nbformat.read(submitted, as_version=4).cells} - {None}
+    return [f"{o.get('ename')}: {o.get('evalue')}"
+            for c in (executed or {}).get("cells", []) if not own or c.get("id") in own
+            for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
 def grade_folder(submissions: Path, exercise: Exercise) -> list[dict]:
