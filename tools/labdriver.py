@@ -139,6 +139,7 @@ class Server:
                "PYTHONUNBUFFERED": "1"}
         for var in ("JUPYTER_TOKEN", "MPLBACKEND"):   # the lesson itself must pick ipympl
             env.pop(var, None)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         self._logf = open(self.log, "wb")
         self.proc = subprocess.Popen(self.command(), cwd=self.root, stdout=self._logf,
                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -186,6 +187,15 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def shutdown_kernels(server: Server) -> None:
+    """Delete every session (and its kernel) on ``server``, so kernels do not pile up."""
+    with urllib.request.urlopen(server.url("api/sessions"), timeout=10) as r:
+        sessions = json.load(r)
+    for s in sessions:
+        req = urllib.request.Request(server.url(f"api/sessions/{s['id']}"), method="DELETE")
+        urllib.request.urlopen(req, timeout=10).close()
 
 
 @contextlib.contextmanager

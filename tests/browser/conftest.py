@@ -9,7 +9,6 @@ to run them at all (CI always does).
 from __future__ import annotations
 
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,16 +48,6 @@ def lab_server():
         yield server
 
 
-def _shutdown_kernels(server: ld.Server) -> None:
-    """Delete every session (and its kernel) the page opened, so kernels do not pile up."""
-    import json
-    with urllib.request.urlopen(server.url("api/sessions"), timeout=10) as r:
-        sessions = json.load(r)
-    for s in sessions:
-        req = urllib.request.Request(server.url(f"api/sessions/{s['id']}"), method="DELETE")
-        urllib.request.urlopen(req, timeout=10).close()
-
-
 @pytest.fixture
 def lab(request, browser_context, lab_server):
     """A fresh JupyterLab page; on failure its screenshot lands in ``build/browser/``."""
@@ -70,7 +59,7 @@ def lab(request, browser_context, lab_server):
         page.page.screenshot(path=str(shot), full_page=True)
         print(f"screenshot: {shot}\nconsole: {page.errors}\nserver log tail:\n{lab_server.tail()}")
     page.page.close()
-    _shutdown_kernels(lab_server)
+    ld.shutdown_kernels(lab_server)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
