@@ -14,6 +14,13 @@ Every lesson figure follows one pattern (see ``panels/``):
 With the ipympl backend (``%matplotlib widget``) ``refresh`` sends the browser
 only the changed pixels; with a static backend (Agg, inline, an HTML export) the
 figure is simply shown at its current values.
+
+For panel authors: list in ``moving`` *every* artist the panel's ``draw`` changes
+(an artist left out keeps its old look until the next full redraw), and change
+nothing else on a move (no limits, labels or layout).  Moving artists are drawn
+above the static ones, in z-order among themselves.  ``tests/test_panels.py``
+checks each panel: the blitted picture must equal a full redraw, and a move in
+interactive mode must not ask for a full redraw.
 """
 
 from __future__ import annotations
