@@ -11,7 +11,8 @@ temporary folder, exactly as ``make exercises`` does) and three notebooks graded
   question names the mistake, both in otter's report and in ``grader.check`` run from the
   student's own copy.
 
-Plus static checks that need no kernel: the source is committed with outputs cleared, has
+Plus: the source notebook runs top to bottom (each test cell calls its test on the solution),
+and static checks that need no kernel: the source is committed with outputs cleared, has
 the mandatory raw-cell solution markers, 3-6 questions each with a public and a hidden test;
 the student version contains no solution line and no hidden-test line.
 """
@@ -142,6 +143,17 @@ def test_source_follows_the_otter_pattern(name):
         assert kinds == {False, True}, f"{q} needs at least one public and one hidden test; has {kinds}"
     for q, _, src in tests:
         assert "\ndef " in "\n" + src.split("# END TEST CONFIG")[-1], f"{q}: tests are exception-based (one def + its call)"
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", FOLDERS)
+def test_source_runs_top_to_bottom(name, tmp_path):
+    """The source notebook, solutions and test calls included, runs without error (as `make exercises` does)."""
+    executed = exbuild.execute_source(EXERCISES / name, tmp_path)
+    nb = nbformat.read(executed, as_version=4)
+    calls = [c for c in nb.cells if c.cell_type == "code" and re.search(r"^test_\w+\(", c.source, re.M)]
+    assert calls and all(c.execution_count for c in calls), "every test cell ran its test on the solution"
 
 
 @pytest.mark.parametrize("name", FOLDERS)
