@@ -234,6 +234,10 @@ JS_CHANGED = """(fig) => {
 }""" % JS_FINGERPRINT
 
 
+class FigureNotDrawn(AssertionError):
+    """An ipympl figure never showed a complete picture."""
+
+
 class LabPage:
     """One JupyterLab page in a browser context, with the errors it logged."""
 
@@ -316,6 +320,16 @@ class LabPage:
         (First images arrive in pieces, and JupyterLab may not lay out cells far off screen.)
         """
         figure.scroll_into_view_if_needed()
+        try:
+            self._wait_drawn(figure, quiet_ms, timeout)
+        except Exception as exc:
+            if "Timeout" not in type(exc).__name__ and "Timeout" not in str(exc):
+                raise
+            fp = self.fingerprint(figure)
+            raise FigureNotDrawn(f"a live figure stayed blank or unfinished for {timeout / 1000:.0f} s "
+                                 f"(canvas {fp}); a learner sees an empty or fragmented figure") from None
+
+    def _wait_drawn(self, figure, quiet_ms, timeout) -> None:
         self.page.wait_for_function(
             """([g, fp, quiet]) => { const x = eval(fp)(g);
                  const w = g.__bt_still || (g.__bt_still = {key: null, since: 0});
