@@ -308,11 +308,17 @@ class LabPage:
     def figures(self):
         return self.page.locator(".jp-OutputArea-output .jupyter-matplotlib-figure")
 
-    def wait_figures(self, count: int, timeout: float = 60_000) -> None:
-        """Wait until at least ``count`` ipympl figures are in the page."""
-        self.page.wait_for_function(
-            """(n) => document.querySelectorAll('.jp-OutputArea-output .jupyter-matplotlib-figure').length >= n""",
-            arg=count, timeout=timeout)
+    def wait_figures(self, count: int, timeout: float = 30_000) -> None:
+        """Wait until at least ``count`` ipympl figures are in the page (after Run All)."""
+        js = "() => document.querySelectorAll('.jp-OutputArea-output .jupyter-matplotlib-figure').length"
+        try:
+            self.page.wait_for_function(f"(n) => ({js})() >= n", arg=count, timeout=timeout)
+        except Exception as exc:
+            if "Timeout" not in type(exc).__name__:
+                raise
+            raise AssertionError(
+                f"{self.page.evaluate(js)} live (ipympl) figure(s) on the page, expected at least {count}: "
+                f"a learner sees no live figure (is `%matplotlib widget` the first line?)") from None
 
     def wait_drawn(self, figure, quiet_ms: float = 600, timeout: float = 30_000) -> None:
         """Scroll ``figure`` into view; wait until it shows ink and its pixels stay still for ``quiet_ms``.
