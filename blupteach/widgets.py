@@ -67,10 +67,23 @@ class Slider:
                                  step=int(self.step or 1), **common)
         if self.scale == "log":
             lo, hi = math.log10(self.min), math.log10(self.max)
+            step = _anchored_step(lo, hi, math.log10(self.default), self.step)
             return ipw.FloatLogSlider(value=self.default, base=10, min=lo, max=hi,
-                                      step=self.step or (hi - lo) / 100, readout_format=".3g", **common)
+                                      step=step, readout_format=".3g", **common)
+        step = _anchored_step(self.min, self.max, self.default, self.step)
         return ipw.FloatSlider(value=self.default, min=self.min, max=self.max,
-                               step=self.step or (self.max - self.min) / 100, readout_format=".3g", **common)
+                               step=step, readout_format=".3g", **common)
+
+
+def _anchored_step(lo: float, hi: float, default: float, step: float | None) -> float:
+    """A step close to ``step`` (default: 1/100 of the range) that puts ``default`` on the grid lo + k·step.
+
+    The browser snaps a slider's value to that grid: with a default off the grid,
+    25 became 25.1 the first time the page drew the slider, and the figure with it.
+    """
+    step = step or (hi - lo) / 100
+    k = round((default - lo) / step)
+    return (default - lo) / k if k > 0 else step
 
 
 def make_controls(spec: dict, on_change) -> dict:

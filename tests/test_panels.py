@@ -19,11 +19,13 @@ from __future__ import annotations
 import inspect
 
 import matplotlib
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import blupteach as bt
+from blupteach.plots import COLORS
 from blupteach.widgets import Panel
 
 MOVES = 4   # random moves per panel, besides the slider ends
@@ -155,8 +157,9 @@ def shrinkage_artists(p):
     curve = [a for a in ax_w.get_lines() if id(a) in moving and len(a.get_xdata()) == len(mod.N_GRID)]
     you = [a for a in ax_w.get_lines() if id(a) in moving and len(a.get_xdata()) == 1]
     named = [c for c in ax_w.collections if id(c) in moving]
+    blue = matplotlib.colors.to_rgba(COLORS["partial_pooling"])
     blups = [c for c in ax_p.collections if id(c) in moving and len(c.get_offsets()) == len(mod.ROWS)
-             and not hasattr(c, "get_segments")]
+             and not hasattr(c, "get_segments") and tuple(c.get_facecolor()[0]) == blue]
     segs = [c for c in ax_p.collections if id(c) in moving and hasattr(c, "get_segments")]
     texts = [t.get_text() for t in ax_w.texts + ax_p.texts if id(t) in moving]
     assert len(curve) == len(you) == len(named) == len(blups) == len(segs) == 1, "the lesson-02 panel changed shape"

@@ -199,3 +199,24 @@ def test_arrows_move_to_the_given_segments():
     assert len(coll.get_segments()) == 3
     plots.set_arrows(coll, [1, 2, 3], [0, 0, 0], [4, 5, 6], [1, 1, 1])
     np.testing.assert_array_equal(coll.get_segments()[1], [[2, 0], [5, 1]])
+
+
+@pytest.mark.parametrize("spec", [
+    Slider(1.0, 400.0, 25.0, scale="log"),
+    Slider(0.5, 50.0, 4.0, scale="log", step=0.02),
+    Slider(1.0, 200.0, 100.0, scale="log"),
+    Slider(0.5, 0.99, 0.95, step=0.013),
+    Slider(0.0, 3.0, 1.7),
+])
+def test_default_lies_on_the_slider_grid(spec):
+    """The browser snaps a value to min + k·step: the default must be a grid point,
+    or the figure first shown at 25 is redrawn at 25.1 as soon as the page draws the slider."""
+    w = spec.widget("x")
+    if spec.scale == "log":
+        k = (np.log10(spec.default) - w.min) / w.step
+    else:
+        k = (spec.default - w.min) / w.step
+    assert abs(k - round(k)) < 1e-9, f"default {spec.default} is {k:.4f} steps from min"
+    assert w.value == pytest.approx(spec.default)
+    requested = spec.step or ((w.max - w.min) / 100)
+    assert w.step == pytest.approx(requested, rel=0.1), "the step stays close to the one asked for"

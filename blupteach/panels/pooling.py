@@ -27,7 +27,7 @@ from ..widgets import Panel, Slider
 # defaults 25 and 100 exactly on that grid, so the browser shows 25, not 25.1.
 SPEC = {
     "n": Slider(1, 30, 3, scale="int", label="readings per patient $n$"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=np.log10(25.0) / 70, label=r"between $\sigma_b^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
     "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
 }
 

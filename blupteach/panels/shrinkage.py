@@ -19,7 +19,7 @@ from ..widgets import Panel, Slider
 # defaults 25 and 100 exactly on that grid, so the browser shows 25, not 25.1.
 SPEC = {
     "n": Slider(1, 50, 5, scale="int", label="readings $n$"),
-    "sigma_b2": Slider(1.0, 400.0, 25.0, scale="log", step=np.log10(25.0) / 70, label=r"between $\sigma_b^2$"),
+    "sigma_b2": Slider(1.0, 400.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
     "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
 }
 
@@ -56,8 +56,10 @@ def shrinkage_weight(**initial) -> Panel:
                  yticklabels=ROWS, xlabel="predicted patient mean")
         ax_p.xaxis.set_major_locator(MaxNLocator(5))
         ax_p.axvline(MU, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\mu$")
-        ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
-                     label=r"own mean $\bar y_i$")
+        # the own means do not move, but they are listed in `moving` so that they are
+        # drawn above the arrows (moving artists are drawn over the static ones)
+        raw = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
+                           label=r"own mean $\bar y_i$")
         segs = arrows(ax_p, len(ROWS), color=COLORS["partial_pooling"], lw=3)
         blups = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=110, marker="<", zorder=4,
                              color=COLORS["partial_pooling"], label="BLUP")
@@ -82,5 +84,5 @@ def shrinkage_weight(**initial) -> Panel:
             label.set_position(((x + RAW_MEAN) / 2, y + 0.22))
             label.set_text(f"w = {wk:.2f}")
 
-    moving = [curve, named, *name_labels, you, readout, segs, blups, *w_labels]
+    moving = [curve, named, *name_labels, you, readout, segs, raw, blups, *w_labels]
     return Panel(fig, draw, SPEC, moving, name="shrinkage_weight", initial=initial)
