@@ -44,14 +44,11 @@ CHROMIUM_ARGS = [
 PANEL_CALL = re.compile(r"\bbt\.panels\.\w+\s*\(")
 WIDGET_ERRORS = ("Error displaying widget", "Click to show javascript error")
 # Console errors tolerated, each matched narrowly; anything else fails a browser test.
-# ipympl 0.10 logs this one when a canvas is resized while its image is "broken".  Cause found
-# here: before the frontend's 'initialized' message is handled (during Run All: only after the
-# last queued cell), ipympl's send_binary stores `_data_url` as bare base64 without the
-# "data:image/png;base64," prefix (its _repr_mimebundle_ adds it), so every blit of a shown
-# figure in that window (LiveFigure.refresh, e.g. `panel.update(...)` in a later cell) hands the
-# browser an invalid image URL.  Mostly the prefixed URL from display() wins and the figure
-# draws; when the bare one is last the canvas stays blank (caught by wait_drawn).  Fix belongs
-# in blupteach/plots.py (prefix canvas._data_url after blit while canvas.syncing_data_url).
+# ipympl 0.10 logs this one for nearly every figure shown during Run All (a canvas resized while
+# its image is "broken"; cf. matplotlib/ipympl#472) and the figure usually draws.  Sometimes it
+# stays blank instead (wait_drawn catches that).  Seen here: blits before the frontend's
+# 'initialized' message is handled leave `_data_url` as bare base64 without its data: prefix;
+# adding the prefix did NOT cure the blank figures (1 of 3 runs still blank): cause still open.
 KNOWN_CONSOLE_ERRORS = (
     re.compile(r"^console\.error: Error setting state: Failed to execute 'drawImage' on "
                r"'CanvasRenderingContext2D': The HTMLImageElement provided is in the 'broken' state\.$"),
