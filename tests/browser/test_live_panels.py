@@ -73,8 +73,8 @@ def check_live_allowing_one_rerun(lab, nb_path: str, min_figures: int = 1) -> li
     """``check_notebook_live``; if a figure never drew, shut the kernel down and try once more.
 
     ipympl 0.10 sometimes leaves a freshly shown figure blank after Run All, more often under
-    load (see ``KNOWN_CONSOLE_ERRORS`` in ``tools/labdriver.py``; cause not pinned down yet);
-    re-running fixes it for a learner too.  A broken panel (a raising draw, no ``%matplotlib widget``, no ipympl
+    load (cause and a tested fix for ``plots.LiveFigure``: ``KNOWN_CONSOLE_ERRORS`` in
+    ``tools/labdriver.py``); re-running fixes it for a learner too.  A broken panel (a raising draw, no ``%matplotlib widget``, no ipympl
     frontend) fails both runs.  The first failure is printed and logged in
     ``build/browser/flaky.log`` so it stays visible.
     """
