@@ -138,6 +138,13 @@ class LiveFigure:
                 a.set_animated(True)
         self._background = None
         self._renderer = None
+        canvas = figure.canvas
+        if hasattr(canvas, "syncing_data_url"):
+            # ipympl, before the browser has connected, copies every frame into the widget's
+            # `_data_url` as bare base64 (no "data:" prefix): the browser then starts from a
+            # broken image and the figure can stay blank after Run All.  The static PNG of an
+            # HTML export does not come from there (ipympl makes it with savefig on display).
+            canvas.syncing_data_url = False
         self.freeze_layout()
         self._cid = figure.canvas.mpl_connect("draw_event", self._on_draw)
 

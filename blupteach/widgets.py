@@ -197,4 +197,7 @@ class Panel:
         else:
             display(self.figure)   # a static backend: the figure at its current values
             print("(Static figure: run `%matplotlib widget` before building the panel for live sliders.)")
-        display(self.output)
+        # the error area: live in JupyterLab, nothing at all in a static page (not "Output()")
+        display({"text/plain": "", "text/html": "",
+                 "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": self.output.model_id}}, raw=True)

@@ -44,16 +44,10 @@ CHROMIUM_ARGS = [
 PANEL_CALL = re.compile(r"\bbt\.panels\.\w+\s*\(")
 WIDGET_ERRORS = ("Error displaying widget", "Click to show javascript error")
 # Console errors tolerated, each matched narrowly; anything else fails a browser test.
-# ipympl 0.10 logs this one for every panel shown during Run All (cf. matplotlib/ipympl#472), and
-# now and then the figure then stays blank (wait_drawn catches it).  Cause seen here: blits before
-# the frontend's 'initialized' is handled sync `_data_url` as bare base64 (no data: prefix), a
-# broken image.  Setting `figure.canvas.syncing_data_url = False` before the first blit (in
-# plots.LiveFigure) gave 4/4 drawn, no console error (unpatched: 1/4 blank): then drop this entry
-# and the re-run in tests/browser/test_live_panels.py.
-KNOWN_CONSOLE_ERRORS = (
-    re.compile(r"^console\.error: Error setting state: Failed to execute 'drawImage' on "
-               r"'CanvasRenderingContext2D': The HTMLImageElement provided is in the 'broken' state\.$"),
-)
+# (ipympl 0.10 logged "drawImage ... 'broken' state" for panels shown during Run All and now and
+# then left the figure blank: blits before the browser connected synced `_data_url` as bare base64.
+# plots.LiveFigure now turns that syncing off; no console error is tolerated any more.)
+KNOWN_CONSOLE_ERRORS: tuple = ()
 
 
 def find_chromium() -> str | None:

@@ -69,30 +69,9 @@ def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
     return latencies
 
 
-def check_live_allowing_one_rerun(lab, nb_path: str, min_figures: int = 1) -> list[float]:
-    """``check_notebook_live``; if a figure never drew, shut the kernel down and try once more.
-
-    ipympl 0.10 sometimes leaves a freshly shown figure blank after Run All, more often under
-    load (cause and a tested fix for ``plots.LiveFigure``: ``KNOWN_CONSOLE_ERRORS`` in
-    ``tools/labdriver.py``); re-running fixes it for a learner too.  A broken panel (a raising draw, no ``%matplotlib widget``, no ipympl
-    frontend) fails both runs.  The first failure is printed and logged in
-    ``build/browser/flaky.log`` so it stays visible.
-    """
-    try:
-        return check_notebook_live(lab, nb_path, min_figures)
-    except ld.FigureNotDrawn as exc:
-        note = f"{nb_path}: first run: {exc}; shutting the kernel down and running again"
-        print("FLAKY " + note)
-        with open(ld.ROOT / "build" / "browser" / "flaky.log", "a", encoding="utf-8") as log:
-            log.write(note + "\n")
-    ld.shutdown_kernels(lab.server)
-    lab.errors.clear()
-    return check_notebook_live(lab, nb_path, min_figures)
-
-
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_panels_live(lab, lesson):
-    check_live_allowing_one_rerun(lab, str(lesson.relative_to(ld.ROOT)))
+    check_notebook_live(lab, str(lesson.relative_to(ld.ROOT)))
 
 
 def _all_panels_notebook() -> tuple[str, int]:
@@ -121,4 +100,4 @@ def _all_panels_notebook() -> tuple[str, int]:
 def test_every_package_panel_live(lab):
     nb_path, n_panels = _all_panels_notebook()
     assert n_panels >= 1, "bt.panels exports no factory"
-    check_live_allowing_one_rerun(lab, nb_path, min_figures=n_panels)
+    check_notebook_live(lab, nb_path, min_figures=n_panels)
