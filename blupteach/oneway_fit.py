@@ -135,9 +135,7 @@ class OnewayFit:
 
 def _anova_estimates(stats: OnewayStats):
     """Method-of-moments (ANOVA) σ_b², σ_ε²; σ_b² truncated at 0."""
-    N, g = stats.N, stats.g
-    if N - g < 1:
-        raise ValueError("the ANOVA method needs at least one group with 2 or more observations")
+    N, g = stats.N, stats.g   # fit_oneway has checked N - g >= 1 and SSW > 0
     grand = float(stats.n @ stats.mean / N)
     msb = float(stats.n @ (stats.mean - grand) ** 2) / (g - 1)
     msw = stats.ssw / (N - g)
@@ -245,13 +243,12 @@ def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None)
             "every group has a single observation, so within-group noise σ_ε² cannot be "
             "separated from σ_b²; at least one group needs 2 or more observations"
         )
-    if stats.ssw <= 0 and method != "ANOVA":
-        raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0 and the likelihood is unbounded")
+    if stats.ssw <= 0:   # every method estimates σ_ε² from SSW (ANOVA: SSW/(N − g))
+        raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0"
+                         + ("" if method == "ANOVA" else " and the likelihood is unbounded"))
 
     if method == "ANOVA":
         sigma_b2, sigma_e2 = _anova_estimates(stats)
-        if sigma_e2 <= 0:
-            raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0")
         loglik = oneway_loglik(stats, 0.0, sigma_b2, sigma_e2, reml=True)
     else:
         reml = method == "REML"
