@@ -19,35 +19,30 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, sparse
 
+from .mixed.design import sparse_Z
 
-def _blocks(fit):
+
+def _design(fit):
     design = getattr(fit, "design", None)
     if design is None or not hasattr(design, "X") or not hasattr(design, "blocks"):
         raise ValueError("fit must be a one-way fit (bt.fit_oneway) or a general fit (bt.fit_lmm) with its "
                          f"design; got {type(fit).__name__}")
-    return design, design.blocks
+    return design
 
 
-def _Z_G(fit):
-    design, blocks = _blocks(fit)
-    N = design.X.shape[0]
-    Zs, Gs = [], []
+def _G(fit, blocks):
+    """G = block-diag over blocks of I_levels ⊗ Σ_block, or σ²_K·K for a known-K block."""
+    Gs = []
     for b in blocks:
-        k, l = len(b.columns), len(b.levels)
-        ok = b.codes >= 0
-        rows = np.repeat(np.flatnonzero(ok), k)
-        cols = (b.codes[ok, None] * k + np.arange(k)).ravel()
-        Zs.append(sparse.csr_matrix((np.asarray(b.Zk, float)[ok].ravel(), (rows, cols)), shape=(N, k * l)))
         cov = np.asarray(fit.varcorr[b.spec.name], float)
         if getattr(b, "K", None) is not None:
             Gs.append(float(cov.ravel()[0]) * np.asarray(b.K, float))
         else:
-            Gs.append(np.kron(np.eye(l), cov))
-    return sparse.hstack(Zs, format="csr"), linalg.block_diag(*Gs)
+            Gs.append(np.kron(np.eye(len(b.levels)), cov))
+    return linalg.block_diag(*Gs)
 
 
-def _block(fit, factor):
-    _, blocks = _blocks(fit)
+def _block(blocks, factor):
     names = [b.spec.name for b in blocks]
     if factor is None:
         return blocks[0]
@@ -56,12 +51,11 @@ def _block(fit, factor):
     return blocks[names.index(factor)]
 
 
-def general_design(fit, factor=None):
-    """Return X, Z, G, x0, z0, index, n for :func:`blupteach.intervals.variance_parts_mme`."""
-    design, _ = _blocks(fit)
+def _targets(design, factor):
+    """X, Z and the targets x0, z0 (one row per level of ``factor``), their index and n."""
     X = np.asarray(design.X, float)
-    Z, G = _Z_G(fit)
-    blk = _block(fit, factor)
+    Z = sparse_Z(design.blocks, X.shape[0])
+    blk = _block(design.blocks, factor)
     l = len(blk.levels)
     codes = np.asarray(blk.codes)
     ok = codes >= 0
@@ -71,12 +65,19 @@ def general_design(fit, factor=None):
     x0 = A @ X
     z0 = (A @ Z).toarray()
     index = pd.Index(blk.levels, name=blk.spec.name)
-    return X, Z, G, x0, z0, index, n
+    return X, Z, x0, z0, index, n
+
+
+def general_design(fit, factor=None):
+    """Return X, Z, G, x0, z0, index, n for :func:`blupteach.intervals.variance_parts_mme`."""
+    design = _design(fit)
+    X, Z, x0, z0, index, n = _targets(design, factor)
+    return X, Z, _G(fit, design.blocks), x0, z0, index, n
 
 
 def general_point(fit, factor=None) -> np.ndarray:
-    """x0'β̂ + z0'b̂ for the targets of :func:`general_design`."""
-    _, blocks = _blocks(fit)
-    _, _, _, x0, z0, _, _ = general_design(fit, factor)
-    b_hat = np.concatenate([fit.ranef[b.spec.name].to_numpy(float).ravel() for b in blocks])
+    """x0'β̂ + z0'b̂ for the targets of :func:`general_design` (G is not needed, so not built)."""
+    design = _design(fit)
+    _, _, x0, z0, _, _ = _targets(design, factor)
+    b_hat = np.concatenate([fit.ranef[b.spec.name].to_numpy(float).ravel() for b in design.blocks])
     return x0 @ fit.fixef.to_numpy(float) + z0 @ b_hat
