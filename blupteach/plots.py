@@ -196,11 +196,14 @@ def arrows(ax, n: int, *, color, lw: float = 2.0, **kwargs) -> LineCollection:
     return coll
 
 
+def _segments(x0, y0, x1, y1) -> np.ndarray:
+    """Segments from (x0, y0) to (x1, y1) as the (n, 2, 2) array a LineCollection takes."""
+    return np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+
+
 def set_arrows(coll: LineCollection, x0, y0, x1, y1) -> None:
     """Move the segments of ``coll`` to run from (x0, y0) to (x1, y1) (arrays of one length)."""
-    segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
-    coll.set_segments(segs)
-
+    coll.set_segments(_segments(x0, y0, x1, y1))
 
 
 def raw_to_pooled(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
@@ -218,9 +221,8 @@ def raw_to_pooled(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
         if mu is not None:
             ax.axhline(mu, color=COLORS["complete_pooling"], lw=2.5, zorder=1, label=r"complete pooling $\hat\mu$")
-        segs = np.stack([np.column_stack([x, raw]), np.column_stack([x, pooled])], axis=1)
-        ax.add_collection(LineCollection(segs, colors=COLORS["partial_pooling"], linewidths=1.2, alpha=0.7,
-                                         zorder=2))
+        ax.add_collection(LineCollection(_segments(x, raw, x, pooled), colors=COLORS["partial_pooling"],
+                                         linewidths=1.2, alpha=0.7, zorder=2))
         ax.scatter(x, raw, s=45, color=COLORS["no_pooling"], edgecolor="black", lw=0.5, zorder=3,
                    label=r"no pooling (own mean $\bar y_i$)")
         ax.scatter(x, pooled, s=45, marker="D", color=COLORS["partial_pooling"], edgecolor="black", lw=0.5,
