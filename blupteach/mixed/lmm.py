@@ -159,7 +159,7 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
 
     # θ layout: block after block, each block's lower triangle
     lower = np.concatenate([theta_lower(b.k) for b in blocks])
-    x0 = np.concatenate([np.where(theta_lower(b.k) == 0, 1.0, 0.0) for b in blocks])
+    x0 = np.where(lower == 0, 1.0, 0.0)          # start: Λ = I (1 on the diagonal, 0 below)
     bounds = [(lo if np.isfinite(lo) else None, None) for lo in lower]
     N = des.y.size
 
