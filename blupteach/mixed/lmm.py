@@ -202,14 +202,19 @@ def _fit_fast(des, reml, x0, bounds, lower):
     return theta, dev, sigma2, beta, vbeta, lambdas, ranefs
 
 
+def _specs(blocks):
+    """:class:`~.general.General`'s block records (k, l, column offset, LK) in the given order, and the offsets."""
+    offsets = np.cumsum([0] + [b.k * b.l for b in blocks])
+    return [dict(k=b.k, l=b.l, offset=int(o), LK=b.LK) for b, o in zip(blocks, offsets)], offsets
+
+
 def _fit_general(des, reml, x0, bounds, lower):
     """Any design: sparse Z'Z, finite-difference gradient (:mod:`.general`)."""
     N, blocks = des.y.size, des.blocks
     # eliminate the ordinary block with most columns first
     order = sorted(range(len(blocks)), key=lambda i: (blocks[i].K is not None, -blocks[i].k * blocks[i].l))
     ob = [blocks[i] for i in order]
-    offsets = np.cumsum([0] + [b.k * b.l for b in ob])
-    specs = [dict(k=b.k, l=b.l, offset=int(o), LK=b.LK) for b, o in zip(ob, offsets)]
+    specs, offsets = _specs(ob)
     Z = sparse_Z(ob, N)
     ev = General(des.X, Z, des.y, specs)
     tsl = np.cumsum([0] + [tri_index(b.k)[0].size for b in blocks])
@@ -266,10 +271,7 @@ def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
     n_theta = sum(tri_index(b.k)[0].size for b in des.blocks)
     if theta.shape != (n_theta,):
         raise ValueError(f"theta must have {n_theta} entries for this formula; got shape {theta.shape}")
-    specs, off = [], 0
-    for b in des.blocks:
-        specs.append(dict(k=b.k, l=b.l, offset=off, LK=b.LK))
-        off += b.k * b.l
+    specs, _ = _specs(des.blocks)
     with _one_blas_thread():
         ev = General(des.X, sparse_Z(des.blocks, des.y.size), des.y, specs, eliminate_first=False)
         return float(-0.5 * ev.solve(theta, method == "REML"))
