@@ -30,6 +30,7 @@ from scipy import integrate, stats
 
 from ._validation import check_choice, check_counts, check_variance
 from .intervals import TARGETS, check_level, variance_parts
+from .oneway import shrinkage_weight
 
 __all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS", "LESSON_05"]
 
@@ -254,7 +255,7 @@ def conditional_coverage(b, n, sigma_b2, sigma_e2, groups, *, level: float = 0.9
         raise ValueError(f"sigma_b2 and sigma_e2 must be > 0; got {sigma_b2}, {sigma_e2}")
     g = groups
     total = float(variance_parts(np.full(g, n), sigma_b2, sigma_e2, target=target)["total"].iloc[0])
-    w = n * sigma_b2 / (n * sigma_b2 + sigma_e2)
+    w = shrinkage_weight(n, sigma_b2, sigma_e2)
     b = np.asarray(b, float)
     m = -(1 - w) * (1 - 1 / g) * b
     s2 = (1 - w) ** 2 * (g - 1) / g**2 * (sigma_b2 + sigma_e2 / n) + (w + (1 - w) / g) ** 2 * sigma_e2 / n

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import linalg
 
 from ._validation import as_float_array, check_choice, check_counts, check_variance
+from .oneway import shrinkage_weight
 
 __all__ = ["EFFECTS", "draw_effects", "draw_groups", "blup_matrix", "linear_predictor_mse",
            "conditional_bias", "two_point_posterior_mean", "gaussian_posterior_mean"]
@@ -111,7 +112,7 @@ def blup_matrix(group, sigma_b2, sigma_e2):
     A = np.zeros((g, codes.size))
     A[codes, np.arange(codes.size)] = 1.0 / n[codes]
     u = n / (n * sigma_b2 + sigma_e2)
-    w = n * sigma_b2 / (n * sigma_b2 + sigma_e2)
+    w = shrinkage_weight(n, sigma_b2, sigma_e2)
     m = A.T @ u / u.sum()
     return w[:, None] * (A - m[None, :]), m
 
@@ -165,7 +166,6 @@ def conditional_bias(b, n, sigma_b2, sigma_e2):
     >>> conditional_bias([-2.0, 0.0, 2.0], 4, 1.0, 4.0)   # w = 1/2
     array([ 1., -0., -1.])
     """
-    from .oneway import shrinkage_weight
     w = shrinkage_weight(n, sigma_b2, sigma_e2)
     return -(1.0 - w) * as_float_array(b, "b")
 
