@@ -26,6 +26,8 @@ SPEC = {
 }
 
 CLINIC = {"new (0)": 0, "1": 1, "Alice (2)": 2, "5": 5, "10": 10, "Bob (20)": 20}
+ROWS = [*CLINIC, "you (n)"]
+MARKED = {"Alice": CLINIC["Alice (2)"], "Bob": CLINIC["Bob (20)"]}   # marked on the width curves
 PARTS = {"mean": ("estimating μ", OKABE_ITO["sky"]),
          "deviation": ("patient's own deviation", OKABE_ITO["blue"]),
          "noise": ("a new reading's noise", OKABE_ITO["orange"])}
@@ -36,7 +38,7 @@ Z95 = float(stats.norm.ppf(0.975))
 def clinic_parts(n, sigma_b2, sigma_e2):
     """The clinic's parts (new observation), rows = patients (you last); and Var(μ̂)."""
     counts = np.array([*CLINIC.values(), n], dtype=float)
-    parts = variance_parts(counts, sigma_b2, sigma_e2, index=[*CLINIC, "you (n)"])
+    parts = variance_parts(counts, sigma_b2, sigma_e2, index=ROWS)
     return parts, parts.attrs["var_mu"]
 
 
@@ -50,13 +52,15 @@ def _largest_total() -> float:
 def variance_parts_panel(**initial) -> Panel:
     """Build the lesson-05 parts panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
     top = 1.08 * _largest_total()
-    rows = [*CLINIC, "you (n)"]
-    x = np.arange(len(rows))
+    x = np.arange(len(ROWS))
+    # Alice and Bob on both curves (the patient's mean, then a new reading), and where N_GRID has them
+    xs = np.array([*MARKED.values()] * 2, dtype=float)
+    pick = np.searchsorted(N_GRID, [*MARKED.values()])
     with building():
         fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(10.0, 4.9), width_ratios=[1.2, 1.0])
         ax_b.set(ylim=(0, top), ylabel="prediction error variance", xticks=x,
                  title="three sources of uncertainty (a new reading)")
-        ax_b.set_xticklabels(rows, rotation=25, ha="right")
+        ax_b.set_xticklabels(ROWS, rotation=25, ha="right")
         bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.7, color=c, label=lab, edgecolor="white")
                 for k, (lab, c) in PARTS.items()}
         ax_b.legend(loc="upper right", frameon=False, fontsize=11)
@@ -68,7 +72,7 @@ def variance_parts_panel(**initial) -> Panel:
         (new_curve,) = ax_w.plot([], [], color=OKABE_ITO["orange"], lw=2.5, label="a new reading")
         (mean_curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5, label="the patient's mean")
         named = ax_w.scatter(np.zeros(4), np.zeros(4), s=80, zorder=3, color=COLORS["no_pooling"], edgecolor="black")
-        labels = [ax_w.text(0, 0, s, ha="left", va="bottom") for s in ("Alice", "Bob", "Alice", "Bob")]
+        labels = [ax_w.text(0, 0, s, ha="left", va="bottom") for s in [*MARKED] * 2]
         (you,) = ax_w.plot([], [], "D", ms=10, color=COLORS["highlight"], mec="black", zorder=4, ls="none")
         ax_w.legend(loc="upper right", frameon=False, fontsize=11)
 
@@ -84,12 +88,11 @@ def variance_parts_panel(**initial) -> Panel:
             t.set_position((xi, tot + 0.01 * top))
             t.set_text(f"{tot:.0f}")
         grid_new = variance_parts(N_GRID, sigma_b2, sigma_e2, var_mu=var_mu)
-        grid_mean = grid_new["total"] - grid_new["noise"]
-        new_curve.set_data(N_GRID, Z95 * np.sqrt(grid_new["total"].to_numpy()))
-        mean_curve.set_data(N_GRID, Z95 * np.sqrt(grid_mean.to_numpy()))
-        pick = np.array([2, 20]) - 1
-        hw = np.concatenate([Z95 * np.sqrt(grid_mean.to_numpy()[pick]), Z95 * np.sqrt(grid_new["total"].to_numpy()[pick])])
-        xs = np.array([2, 20, 2, 20], dtype=float)
+        hw_new = Z95 * np.sqrt(grid_new["total"].to_numpy())
+        hw_mean = Z95 * np.sqrt((grid_new["total"] - grid_new["noise"]).to_numpy())
+        new_curve.set_data(N_GRID, hw_new)
+        mean_curve.set_data(N_GRID, hw_mean)
+        hw = np.concatenate([hw_mean[pick], hw_new[pick]])
         named.set_offsets(np.column_stack([xs, hw]))
         for lab, xi, yi in zip(labels, xs, hw):
             lab.set_position((xi + 0.8, yi + 0.01 * hw_top))
