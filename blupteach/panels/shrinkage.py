@@ -29,6 +29,7 @@ PATIENTS = {"Alice": 2, "Bob": 20}
 N_GRID = np.arange(1, 51)
 ROWS = [f"{name} (n={k})" for name, k in PATIENTS.items()] + ["you (n)"]
 YPOS = np.arange(len(ROWS))[::-1].astype(float)
+RAW = np.full(len(ROWS), RAW_MEAN)   # the rows' own means: the same for all three
 
 
 def shrinkage_weight(**initial) -> Panel:
@@ -58,10 +59,10 @@ def shrinkage_weight(**initial) -> Panel:
         ax_p.axvline(MU, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\mu$")
         # the own means do not move, but they are listed in `moving` so that they are
         # drawn above the arrows (moving artists are drawn over the static ones)
-        raw = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
+        raw = ax_p.scatter(RAW, YPOS, s=80, color=COLORS["no_pooling"], zorder=3,
                            label=r"own mean $\bar y_i$")
         segs = arrows(ax_p, len(ROWS), color=COLORS["partial_pooling"], lw=3)
-        blups = ax_p.scatter(np.full(len(ROWS), RAW_MEAN), YPOS, s=110, marker="<", zorder=4,
+        blups = ax_p.scatter(RAW, YPOS, s=110, marker="<", zorder=4,
                              color=COLORS["partial_pooling"], label="BLUP")
         w_labels = [ax_p.text(RAW_MEAN, y + 0.22, "", ha="center") for y in YPOS]
         # above the axes: inside, an arrow reaching toward mu would run under it
@@ -77,8 +78,8 @@ def shrinkage_weight(**initial) -> Panel:
             label.set_position((k + 0.8, wk - 0.03))
         you.set_data([n], [w_rows[-1]])
         readout.set_text(f"n = {n}: w = {w_rows[-1]:.3f}")
-        pooled = partial_pooling(np.full(len(ROWS), RAW_MEAN), n_rows, MU, sigma_b2, sigma_e2)
-        set_arrows(segs, np.full(len(ROWS), RAW_MEAN), YPOS, pooled, YPOS)
+        pooled = partial_pooling(RAW, n_rows, MU, sigma_b2, sigma_e2)
+        set_arrows(segs, RAW, YPOS, pooled, YPOS)
         blups.set_offsets(np.column_stack([pooled, YPOS]))
         for label, x, y, wk in zip(w_labels, pooled, YPOS, w_rows):
             label.set_position(((x + RAW_MEAN) / 2, y + 0.22))
