@@ -123,15 +123,6 @@ class General:
         data = np.asarray(theta, dtype=float)[self._lam_tidx] * self._lam_mult
         return sparse.csc_matrix((data, *self._lam_pattern), shape=(self.q2, self.q2))
 
-    def lam(self, theta):
-        """Λ for all blocks (sparse q × q), block 0 first."""
-        L2 = self.lam2(theta)
-        if not self.q1:
-            return L2
-        T1 = self._T1(theta)
-        L1 = sparse.kron(sparse.identity(self.q1 // self.k1), sparse.csr_matrix(T1))
-        return sparse.block_diag([L1, L2], format="csc")
-
     def _T1(self, theta):
         k1 = self.k1
         T1 = np.zeros((k1, k1))
@@ -212,7 +203,7 @@ class General:
         if not q2:
             return Dinv, Sinv
         # Y = D⁻¹M12 = D⁻¹Λ1'Z1'Z2Λ2, level blocks (l1, k1, q2); blocks of M⁻¹: D⁻¹ + Y S22⁻¹ Y'
-        F = np.asarray((st["L2"].T @ self.A21).T.todense()) if sparse.issparse(self.A21) else None   # Z1'Z2Λ2 (q1, q2)
+        F = np.asarray((st["L2"].T @ self.A21).T.todense())       # Z1'Z2Λ2 (q1, q2); A21 is always sparse
         Y = np.einsum("lij,ljq->liq", Dinv, np.einsum("ji,ljq->liq", T1, F.reshape(-1, k1, q2)))
         YS = (Y.reshape(-1, q2) @ Sinv).reshape(Y.shape)             # one matrix product, not a 3-way einsum
         blocks = Dinv + np.einsum("lkq,lmq->lkm", YS, Y)
