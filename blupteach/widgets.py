@@ -135,7 +135,7 @@ class Panel:
         self.caption = caption
         self._draw = draw
         self.live = LiveFigure(figure, moving)
-        self.values = {k: s.default for k, s in self.spec.items()}
+        self.values = self._defaults()
         self.output = ipw.Output()
         self._syncing = False
         self.controls = make_controls(self.spec, self._on_change)
@@ -173,21 +173,19 @@ class Panel:
                 print(f"{type(exc).__name__}: {exc}")
                 raise
 
+    def _defaults(self) -> dict:
+        return {k: s.default for k, s in self.spec.items()}
+
     def reset(self):
         """Back to the default values."""
-        return self.update(**{k: s.default for k, s in self.spec.items()})
+        return self.update(**self._defaults())
 
     # -- showing it ------------------------------------------------------------
     def _controls_bundle(self):
         box = ipw.HBox(list(self.controls.values()), layout=ipw.Layout(flex_flow="row wrap"))
         summary = ", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in self.values.items())
         text = f"[{self.name}: live sliders in JupyterLab; figure shown at {summary}]"
-        return {
-            "text/plain": text,
-            "text/html": f"<p><em>{text}</em></p>",
-            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                        "model_id": box.model_id},
-        }
+        return _widget_bundle(box, text, f"<p><em>{text}</em></p>")
 
     def _ipython_display_(self):
         display(self._controls_bundle(), raw=True)
@@ -198,6 +196,14 @@ class Panel:
             display(self.figure)   # a static backend: the figure at its current values
             print("(Static figure: run `%matplotlib widget` before building the panel for live sliders.)")
         # the error area: live in JupyterLab, nothing at all in a static page (not "Output()")
-        display({"text/plain": "", "text/html": "",
-                 "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                             "model_id": self.output.model_id}}, raw=True)
+        display(_widget_bundle(self.output, "", ""), raw=True)
+
+
+def _widget_bundle(widget, text: str, html: str) -> dict:
+    """A raw display bundle: ``widget`` live in JupyterLab, ``text``/``html`` where widgets cannot render."""
+    return {
+        "text/plain": text,
+        "text/html": html,
+        "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                     "model_id": widget.model_id},
+    }
