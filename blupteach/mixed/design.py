@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import linalg, sparse
 
 from .._validation import _rows
+from .engine import gram
 from .formula import Block, ParsedFormula, build_columns, factor_codes, parse_formula
 
 
@@ -71,14 +72,10 @@ def _check_rank(X, names):
     """Raise naming the columns (in formula order) that depend on the columns before them.
 
     Column j depends on columns 0..j-1 when its residual after projecting on them is
-    below 1e-7 of its norm; the residuals come from X'X (Schur complements), which for
-    a few columns is built with elementwise sums (a long BLAS call wakes threads).
+    below 1e-7 of its norm; the residuals come from X'X (Schur complements, :func:`.engine.gram`).
     """
     p = X.shape[1]
-    if p <= 8:
-        XtX = np.array([[float((X[:, i] * X[:, j]).sum()) for j in range(p)] for i in range(p)]).reshape(p, p)
-    else:
-        XtX = X.T @ X
+    XtX = gram(X)
     kept, dropped = [], []
     for j in range(p):
         norm2 = XtX[j, j]

@@ -56,6 +56,15 @@ def theta_lower(k: int):
     return np.where(r == c, 0.0, -np.inf)
 
 
+def gram(X):
+    """X'X; for up to 8 columns from elementwise sums, not BLAS (a long dot product wakes
+    BLAS threads, slow on a busy machine)."""
+    p = X.shape[1]
+    if p <= 8:
+        return np.array([[float((X[:, i] * X[:, j]).sum()) for j in range(p)] for i in range(p)]).reshape(p, p)
+    return X.T @ X
+
+
 def _inv_logdet(M):
     """Batched inverse and summed log-determinant of SPD k × k matrices (l, k, k)."""
     k = M.shape[-1]

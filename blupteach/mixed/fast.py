@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from .engine import _finish, _inv_logdet, tri_index
+from .engine import _finish, _inv_logdet, gram, tri_index
 
 __all__ = ["SingleFactor"]
 
@@ -85,10 +85,7 @@ class SingleFactor:
         self.B = np.array([[bc(Zk[:, i] * X[:, j]) for j in range(p)] for i in range(k)]).reshape(k, p, l)
         self.c = np.array([bc(Zk[:, i] * y) for i in range(k)])
         # elementwise sums, not BLAS: a long dot product wakes BLAS threads (slow on a busy machine)
-        if p <= 8:
-            self.XtX = np.array([[float((X[:, i] * X[:, j]).sum()) for j in range(p)] for i in range(p)]).reshape(p, p)
-        else:
-            self.XtX = X.T @ X
+        self.XtX = gram(X)                                   # (Xty, yty below likewise)
         self.Xty = np.array([float((X[:, i] * y).sum()) for i in range(p)])
         self.yty = float((y * y).sum())
         self.rows, self.cols = tri_index(k)
