@@ -301,7 +301,7 @@ def prediction_variance_parts(fit, *, target: str = "new_observation", factor: s
     the uncertainty in σ̂_b², σ̂_ε².  Lesson 05.
     """
     target = _check_target(target)
-    _fit_variances(fit)
+    sigma_e2 = _fit_variances(fit)
     _check_factor(fit, factor)
     if _is_oneway(fit):
         n = np.asarray(fit.n, float)
@@ -314,7 +314,7 @@ def prediction_variance_parts(fit, *, target: str = "new_observation", factor: s
         X, Z, G, x0, z0, index, n = general_design(fit, factor)
         if len(index) == 0:
             raise ValueError("fit has zero groups; it needs at least one group to predict")
-        parts = variance_parts_mme(X, Z, G, _fit_variances(fit), x0, z0, target=target, index=index)
+        parts = variance_parts_mme(X, Z, G, sigma_e2, x0, z0, target=target, index=index)
     parts["n"] = np.asarray(n).astype(int)
     return parts
 
