@@ -268,14 +268,18 @@ def oneway_stats(y, group) -> OnewayStats:
     return OnewayStats(levels=pd.Index(levels), n=n, mean=mean, ssw=ssw)
 
 
+def _quad(stats: OnewayStats, u, mu: float) -> float:
+    """Q = SSW + Σ u_i(ȳ_i − μ)², the quadratic form of the likelihood at μ."""
+    d = stats.mean - mu
+    return stats.ssw + float(u @ (d * d))
+
+
 def _gls_parts(stats: OnewayStats, gamma: float):
-    """(u, mu_hat, Q) at ratio γ: u_i = n_i/(1+n_iγ), μ̂ = Σu ȳ/Σu, Q = SSW + Σ u_i(ȳ_i − μ̂)²."""
+    """(u, Σu, mu_hat, Q) at ratio γ: u_i = n_i/(1+n_iγ), μ̂ = Σu ȳ/Σu, Q = SSW + Σ u_i(ȳ_i − μ̂)²."""
     u = stats.n / (1.0 + stats.n * gamma)
     su = u.sum()
     mu = float(u @ stats.mean / su)
-    d = stats.mean - mu
-    q = stats.ssw + float(u @ (d * d))
-    return u, su, mu, q
+    return u, su, mu, _quad(stats, u, mu)
 
 
 def _profiled_deviance(gamma: float, stats: OnewayStats, reml: bool) -> float:
@@ -307,10 +311,9 @@ def oneway_loglik(stats: OnewayStats, mu, sigma_b2, sigma_e2, *, reml: bool = Tr
     if sigma_e2 <= 0:
         raise ValueError("sigma_e2 must be > 0 for the likelihood to be finite")
     gamma = sigma_b2 / sigma_e2
-    u, su, mu_hat, q = _gls_parts(stats, gamma)
+    u, su, _, q = _gls_parts(stats, gamma)
     if not reml:
-        d = stats.mean - float(mu)
-        q = stats.ssw + float(u @ (d * d))
+        q = _quad(stats, u, float(mu))
     dof = stats.N - 1 if reml else stats.N
     m2ll = dof * (_LOG2PI + np.log(sigma_e2)) + float(np.log1p(stats.n * gamma).sum()) + q / sigma_e2
     if reml:
