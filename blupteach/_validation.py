@@ -15,6 +15,7 @@ __all__ = [
     "as_float_array",
     "check_variance",
     "check_counts",
+    "check_whole",
     "check_choice",
     "check_same_length",
     "check_broadcast",
@@ -100,6 +101,13 @@ def check_counts(n, name: str = "n"):
     if (arr != np.round(arr)).any():
         raise ValueError(f"{name} must hold whole numbers (observations per group); got {arr.ravel()[arr.ravel() != np.round(arr.ravel())][0]}")
     return float(arr) if arr.ndim == 0 else arr
+
+
+def check_whole(value, name: str, least: int = 1) -> int:
+    """Return ``value`` as an int if it is a whole number (a Python or NumPy int, not a bool) >= ``least``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}; got {value!r}")
+    return int(value)
 
 
 def check_choice(value, name: str, choices):

@@ -43,17 +43,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import as_float_array, check_counts, check_variance
+from ._validation import as_float_array, check_counts, check_variance, check_whole
 from .oneway import gls_mean, partial_pooling
 
 __all__ = ["OnewaySample", "StandardDraws", "simulate_oneway", "score_pooling"]
-
-
-def _check_positive_int(value, name: str) -> int:
-    """``value`` as an int >= 1, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
-    return int(value)
 
 
 def _check_seed(seed):
@@ -141,8 +134,8 @@ class StandardDraws:
     """
 
     def __init__(self, g: int, n_max: int, *, seed: int):
-        self.g = _check_positive_int(g, "g")
-        self.n_max = _check_positive_int(n_max, "n_max")
+        self.g = check_whole(g, "g")
+        self.n_max = check_whole(n_max, "n_max")
         self.seed = _check_seed(seed)
         rng = np.random.default_rng(self.seed)
         self.z_b = rng.standard_normal(self.g)
@@ -231,11 +224,11 @@ def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 
     if np.ndim(n) == 0:
         if g is None:
             raise ValueError("g (the number of patients) is required when n is a single number")
-        g = _check_positive_int(g, "g")
+        g = check_whole(g, "g")
         n_max = int(check_counts(n, "n"))
     else:
         n_vec = as_float_array(n, "n", ndim=1)
-        if g is not None and _check_positive_int(g, "g") != n_vec.size:
+        if g is not None and check_whole(g, "g") != n_vec.size:
             raise ValueError(f"g must equal the number of entries of n ({n_vec.size}); got {g}")
         g = n_vec.size
         n_max = int(np.max(check_counts(n_vec, "n")))
