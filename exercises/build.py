@@ -62,10 +62,10 @@ def assign(master: Path, result: Path, *, run_tests: bool = True) -> Path:
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
         otter_assign(str(master), str(result), no_pdfs=True, no_run_tests=not run_tests)
-    zips = sorted((result / "autograder").glob("*-autograder_*.zip"))
-    if not zips:
+    archive = find_autograder(result.parent, result.name)   # what `make grade` will look for
+    if archive is None:
         raise RuntimeError(f"otter assign wrote no autograder archive for {master}:\n{log.getvalue()}")
-    return zips[-1]
+    return archive
 
 
 def build(name: str, out: Path, *, execute: bool = True, run_tests: bool = True) -> Path:
@@ -97,7 +97,6 @@ def main(argv=None) -> int:
         nn = name[:2]
         print(f"  student version: {args.out / nn / 'student' / (name + '.ipynb')}\n"
               f"  autograder:      {zip_path}", flush=True)
-        assert find_autograder(args.out, nn) == zip_path
     return 0
 
 
