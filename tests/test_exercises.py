@@ -12,8 +12,9 @@ temporary folder, exactly as ``make exercises`` does) and three notebooks graded
   student's own copy.
 
 Plus: the source notebook runs top to bottom (each test cell calls its test on the solution),
-and static checks that need no kernel: the source is committed with outputs cleared, has
-the mandatory raw-cell solution markers, 3-6 questions each with a public and a hidden test;
+and static checks that need no kernel: the source has the mandatory raw-cell solution markers,
+3-6 questions each with a public and a hidden test (that it is committed cleared:
+``tests/test_notebooks.py``);
 the student version contains no solution line and no hidden-test line.
 """
 
@@ -111,17 +112,11 @@ def _text(nb) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# static checks on the committed source (no kernel)
+# static checks on the committed source (no kernel); that it is committed with outputs cleared
+# is checked, with lessons/, by tests/test_notebooks.py::test_committed_notebook_has_no_outputs
 # ---------------------------------------------------------------------------------------------
 def test_exercises_01_to_05_exist():
     assert {"01", "02", "03", "04", "05"} <= {f[:2] for f in FOLDERS}, f"exercise folders found: {FOLDERS}"
-
-
-@pytest.mark.parametrize("name", FOLDERS)
-def test_source_is_committed_cleared(name):
-    nb = _source(name)
-    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"{name}.ipynb has outputs in cells {dirty}: clear them before committing"
 
 
 @pytest.mark.parametrize("name", FOLDERS)
