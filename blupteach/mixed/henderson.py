@@ -92,9 +92,9 @@ def mme(X, Z, G, R, y) -> MMEResult:
     """
     y = as_float_array(y, "y", ndim=1)
     N = y.size
-    X = _matrix(X, "X", (N, np.atleast_2d(np.asarray(X)).shape[1] if np.ndim(X) == 2 else 1)) if np.ndim(X) else None
-    if X is None or X.shape[0] != N:
+    if np.ndim(X) == 0:
         raise ValueError(f"X must have {N} rows to match y")
+    X = _matrix(X, "X", (N, np.shape(X)[1] if np.ndim(X) == 2 else 1))    # checks the rows too
     Zd = Z.toarray() if sparse.issparse(Z) else np.asarray(Z, dtype=float)
     if Zd.ndim != 2 or Zd.shape[0] != N:
         raise ValueError(f"Z must be 2-dimensional with {N} rows to match y; got shape {np.shape(Zd)}")
