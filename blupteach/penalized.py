@@ -129,8 +129,9 @@ def penalized_objective(beta, b, X, Z, y, lam) -> float:
     """
     X, Z, y = _check_xzy(X, Z, y)
     lam = float(_check_lams(lam)[0])
-    r = y - X @ np.asarray(beta, dtype=float) - Z @ np.asarray(b, dtype=float)
-    return float(r @ r + lam * np.asarray(b, dtype=float) @ np.asarray(b, dtype=float))
+    b = np.asarray(b, dtype=float)
+    r = y - X @ np.asarray(beta, dtype=float) - Z @ b
+    return float(r @ r + lam * b @ b)
 
 
 @dataclass
