@@ -50,6 +50,13 @@ def tri_index(k: int):
     return np.array(rows), np.array(cols)
 
 
+def lower_factor(theta, k: int):
+    """The k × k lower-triangular relative factor Λ of one block from its θ (order of :func:`tri_index`)."""
+    T = np.zeros((k, k))
+    T[tri_index(k)] = theta
+    return T
+
+
 def theta_lower(k: int):
     """Lower bounds of θ for one k-term block: 0 on the diagonal, -inf elsewhere."""
     r, c = tri_index(k)

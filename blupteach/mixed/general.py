@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg, sparse
 
-from .engine import _finish, _inv_logdet, tri_index
+from .engine import _finish, _inv_logdet, lower_factor, tri_index
 
 __all__ = ["General"]
 
@@ -124,10 +124,7 @@ class General:
         return sparse.csc_matrix((data, *self._lam_pattern), shape=(self.q2, self.q2))
 
     def _T1(self, theta):
-        k1 = self.k1
-        T1 = np.zeros((k1, k1))
-        T1[tri_index(k1)] = np.asarray(theta, dtype=float)[self.theta_slices[0]]
-        return T1
+        return lower_factor(np.asarray(theta, dtype=float)[self.theta_slices[0]], self.k1)
 
     def _AHA(self, H):
         """Z2'Z1 H Z1'Z2 (dense q2 × q2) for block-diagonal H given as (l1, k1, k1)."""

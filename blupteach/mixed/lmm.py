@@ -21,7 +21,7 @@ from scipy import linalg, optimize
 
 from .._validation import check_choice
 from .design import build_design, sparse_Z
-from .engine import theta_lower, tri_index
+from .engine import lower_factor, theta_lower, tri_index
 from .fast import SingleFactor
 from .general import General
 from .result import LmmFit
@@ -237,8 +237,7 @@ def _fit_general(des, reml, x0, bounds, lower):
         n = b.k * b.l
         bhat = bfull[o:o + n].reshape(b.l, b.k)
         if b.K is None:
-            T = np.zeros((b.k, b.k))
-            T[tri_index(b.k)] = ts
+            T = lower_factor(ts, b.k)
             if j == 0 and q1:
                 Minv = blocks11
             else:
