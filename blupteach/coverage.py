@@ -157,8 +157,8 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
     if sigma_b2 <= 0 or sigma_e2 <= 0:
         raise ValueError(f"sigma_b2 and sigma_e2 must be > 0 to simulate; got {sigma_b2}, {sigma_e2}")
-    n = np.broadcast_to(np.atleast_1d(check_counts(n, "n")), (groups,)).astype(float) \
-        if np.ndim(n) == 0 else np.asarray(check_counts(n, "n"), float)
+    n = check_counts(n, "n")
+    n = np.full(groups, n) if np.ndim(n) == 0 else np.asarray(n, float)
     if n.shape != (groups,):
         raise ValueError(f"n must be a scalar or have groups = {groups} entries; got {n.size}")
     if (n < 1).any():
@@ -203,7 +203,7 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     k_ext = int(ext.sum())
     p_all = float(hit.mean())
     p_ext = float(hit[ext].mean()) if k_ext else np.nan
-    settings = dict(n=n.tolist() if np.ndim(n) else n, sigma_b2=sigma_b2, sigma_e2=sigma_e2, groups=groups,
+    settings = dict(n=n.tolist(), sigma_b2=sigma_b2, sigma_e2=sigma_e2, groups=groups,
                     sims=sims, level=level, target=target, variances=variances, extreme=extreme, seed=seed)
     return CoverageResult(
         overall=p_all, overall_se=float(np.sqrt(p_all * (1 - p_all) / hit.size)), count=int(hit.size),
