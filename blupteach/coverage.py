@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from ._validation import check_choice, check_counts, check_variance
+from ._validation import check_choice, check_counts, check_variance, check_whole
 from .intervals import TARGETS, check_level, variance_parts
 from .oneway import shrinkage_weight
 
@@ -73,12 +73,6 @@ class CoverageResult:
                 f"  overall            {self.overall:.4f} ± {self.overall_se:.4f}  ({self.count} intervals)\n"
                 f"  |b| > {s['extreme']:g} sigma_b     {self.extreme:.4f} ± {self.extreme_se:.4f}  "
                 f"({self.extreme_count} intervals)")
-
-
-def _check_positive_int(value, name: str, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{name} must be a whole number >= {least}; got {value!r}")
-    return int(value)
 
 
 def _estimate(ybar, ssw, n, balanced: bool):
@@ -149,8 +143,8 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     toward the mean: :func:`conditional_coverage` gives the curve).  With estimated
     variances and few groups it is lower again.  Lesson 05; ``benchmarks/bench_coverage.py``.
     """
-    groups = _check_positive_int(groups, "groups", 2)
-    sims = _check_positive_int(sims, "sims", 1)
+    groups = check_whole(groups, "groups", 2)
+    sims = check_whole(sims, "sims", 1)
     level = check_level(level)
     target = check_choice(target, "target", TARGETS)
     variances = check_choice(variances, "variances", ("known", "estimated"))
@@ -246,7 +240,7 @@ def conditional_coverage(b, n, sigma_b2, sigma_e2, groups, *, level: float = 0.9
     """
     level = check_level(level)
     target = check_choice(target, "target", TARGETS)
-    groups = _check_positive_int(groups, "groups", 2)
+    groups = check_whole(groups, "groups", 2)
     n = check_counts(n, "n")
     if np.ndim(n) != 0 or n < 1:
         raise ValueError(f"n must be one whole number >= 1 (a balanced design); got {n}")
