@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -41,8 +41,6 @@ class Block:
     name: str                       # key in varcorr / ranef ("Subject", "school:class", "g.1")
     factor: tuple                   # variable names whose combination is the grouping factor
     terms: list                     # list of term specs (see build_columns); () is the intercept
-    k: int = 0                      # number of columns (set when built)
-    columns: list = field(default_factory=list)
 
 
 @dataclass
