@@ -9,6 +9,7 @@ Pieces
 ------
 ``find_chromium()``            the browser binary, or None
 ``panel_lessons()``            lessons whose code calls ``bt.panels.`` (the ones with a live panel)
+``write_code_notebook()``      a throwaway notebook of code cells under ``build/`` for ``LabPage.open``
 ``Server``                     JupyterLab / Voilà on a free port with a random token; stopped on exit
 ``open_browser()``             a fresh Chromium profile (headless, no background networking)
 ``LabPage``                    open a notebook, run all cells, find panels, read pixels, move sliders
@@ -31,6 +32,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from slides_metadata import PANEL_CALL  # noqa: F401  (its sibling in tools/: one rule for "this cell builds a live panel")
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -41,7 +44,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-PANEL_CALL = re.compile(r"\bbt\.panels\.\w+\s*\(")
 WIDGET_ERRORS = ("Error displaying widget", "Click to show javascript error")
 # Console errors tolerated, each matched narrowly; anything else fails a browser test.
 # (ipympl 0.10 logged "drawImage ... 'broken' state" for panels shown during Run All and now and
@@ -77,6 +79,21 @@ def panel_calls(path: Path) -> int:
 def panel_lessons() -> list[Path]:
     """Lessons (``lessons/NN_*.ipynb``) whose code builds at least one live panel."""
     return [p for p in sorted(LESSONS.glob("[0-9][0-9]_*.ipynb")) if panel_calls(p) > 0]
+
+
+def write_code_notebook(path: Path, sources: list[str]) -> str:
+    """Write a notebook of code cells ``sources`` (python3 kernel) to ``path``.
+
+    Returns its path relative to the repository, as ``LabPage.open`` takes it.
+    """
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+             for src in sources]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    return str(path.relative_to(ROOT))
 
 
 def free_port() -> int:
