@@ -18,7 +18,6 @@ and p50 <= 150 ms.  Without Chromium it prints ``browser_slider skipped reason=.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -42,14 +41,7 @@ REFERENCE_CELLS = [
 
 
 def reference_notebook() -> str:
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
-             for src in REFERENCE_CELLS]
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}}
-    path = ROOT / "build" / "bench" / "reference.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    return str(path.relative_to(ROOT))
+    return ld.write_code_notebook(ROOT / "build" / "bench" / "reference.ipynb", REFERENCE_CELLS)
 
 
 def percentile(xs, q):

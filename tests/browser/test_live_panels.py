@@ -16,8 +16,6 @@ nbval and shows a dead or blank figure to a learner.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import labdriver as ld
@@ -84,17 +82,8 @@ def _all_panels_notebook() -> tuple[str, int]:
         return callable(f) and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                                    for p in inspect.signature(f).parameters.values())
     names = [n for n in panels.__all__ if no_required_args(getattr(panels, n))]
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": "%matplotlib widget\nimport blupteach as bt"}]
-    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-               "source": f"bt.panels.{name}()"} for name in names]
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                      "language": "python"}}}
-    path = ld.ROOT / "build" / "browser" / "all_panels.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    return str(path.relative_to(ld.ROOT)), len(names)
+    sources = ["%matplotlib widget\nimport blupteach as bt", *(f"bt.panels.{name}()" for name in names)]
+    return ld.write_code_notebook(ld.ROOT / "build" / "browser" / "all_panels.ipynb", sources), len(names)
 
 
 def test_every_package_panel_live(lab):
