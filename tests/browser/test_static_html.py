@@ -1,6 +1,8 @@
 """The static site (``make html``) shows every live panel as a picture.
 
-Not browser-marked: it needs no browser, so ``make test`` runs it everywhere.  It runs the same
+Not browser-marked: it needs no browser, so ``make test`` runs it everywhere.  Marked
+``notebooks`` (it executes lessons), so ``make test-notebooks`` runs it and the quick
+``make test-unit`` (``-m "not browser and not notebooks"``) does not.  It runs the same
 ``tools/build_html.py`` as ``make html`` (nbconvert with ``tools/html_config.json``) on every
 lesson that builds a panel, into a temporary folder, then reads the HTML: each code cell that
 calls ``bt.panels.`` and shows output must hold at least one embedded PNG (a plain
@@ -17,7 +19,7 @@ import pytest
 import build_html
 import labdriver as ld
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.notebooks]   # executes every panel lesson (nbconvert)
 
 LESSONS = ld.panel_lessons()
 IMG = re.compile(r"<img[^>]+src=\"data:image/png;base64,[A-Za-z0-9+/=]{200,}")
