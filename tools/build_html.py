@@ -24,6 +24,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from slides_metadata import cell_source  # sibling in tools/
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tools" / "html_config.json"
 OUT = ROOT / "build" / "html"
@@ -49,8 +51,7 @@ def title_of(lesson: Path) -> str:
     """The lesson's first markdown heading (its title), or its file name."""
     for cell in json.loads(lesson.read_text(encoding="utf-8")).get("cells", []):
         if cell.get("cell_type") == "markdown":
-            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            m = re.search(r"^#+\s+(.+)$", src, flags=re.M)
+            m = re.search(r"^#+\s+(.+)$", cell_source(cell), flags=re.M)
             if m:
                 return m.group(1).strip()
     return lesson.stem

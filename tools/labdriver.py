@@ -32,7 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from slides_metadata import PANEL_CALL  # noqa: F401  (its sibling in tools/: one rule for "this cell builds a live panel")
+from slides_metadata import PANEL_CALL, cell_source  # its sibling in tools/: one rule for "this cell builds a live panel"
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
@@ -63,12 +63,7 @@ def find_chromium() -> str | None:
 def notebook_code(path: Path) -> list[str]:
     """Source of every code cell of a notebook."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            src = cell.get("source", "")
-            out.append("".join(src) if isinstance(src, list) else src)
-    return out
+    return [cell_source(cell) for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
 
 
 def panel_calls(path: Path) -> int:

@@ -34,7 +34,8 @@ PANEL_CALL = re.compile(r"\bbt\.panels\.\w+\s*\(")
 HEADING = re.compile(r"^\s*(#{1,6})\s")
 
 
-def _source(cell) -> str:
+def cell_source(cell) -> str:
+    """A notebook cell's (a dict) source as one string (nbformat stores it as a string or a list of lines)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
@@ -49,7 +50,7 @@ def slide_type(cell) -> str:
         return "skip"
     if "lecture-show" in tags:
         return "-"
-    src = _source(cell)
+    src = cell_source(cell)
     if cell.get("cell_type") == "markdown":
         m = HEADING.match(src)
         if m is None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import labdriver as ld
-from slides_metadata import lecture_notebook, slide_type
+from slides_metadata import cell_source, lecture_notebook, slide_type
 
 
 def md(text, **meta):
@@ -46,8 +46,7 @@ def test_first_shown_cell_opens_a_slide_and_input_is_not_changed():
 @pytest.mark.parametrize("lesson", ld.panel_lessons(), ids=[p.stem for p in ld.panel_lessons()])
 def test_lesson_lecture_shows_its_panels_and_hides_setup(lesson):
     out = lecture_notebook(json.loads(lesson.read_text(encoding="utf-8")))
-    kinds = [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
-              c["metadata"]["slideshow"]["slide_type"]) for c in out["cells"]]
+    kinds = [(c["cell_type"], cell_source(c), c["metadata"]["slideshow"]["slide_type"]) for c in out["cells"]]
     panels = [k for t, s, k in kinds if t == "code" and ld.PANEL_CALL.search(s)]
     assert panels and all(k != "skip" for k in panels), f"{lesson.name}: a panel cell is hidden from the lecture"
     setup = [k for t, s, k in kinds if t == "code" and "%matplotlib widget" in s]

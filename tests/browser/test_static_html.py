@@ -18,6 +18,7 @@ import pytest
 
 import build_html
 import labdriver as ld
+from slides_metadata import cell_source
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebooks]   # executes every panel lesson (nbconvert)
 
@@ -46,7 +47,7 @@ def test_lesson_html_has_an_image_per_panel(site, lesson):
     chunks = cell_chunks(page)
     shown = 0
     for cell in json.loads(lesson.read_text(encoding="utf-8"))["cells"]:
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        src = cell_source(cell)
         if cell["cell_type"] != "code" or not ld.PANEL_CALL.search(src):
             continue
         chunk = chunks.get(cell.get("id", ""))
