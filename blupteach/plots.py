@@ -25,6 +25,7 @@ interactive mode must not ask for a full redraw.
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
@@ -139,6 +140,22 @@ class LiveFigure:
         self._background = None
         self._renderer = None
         canvas = figure.canvas
+        # JupyterLab 4.6 with ipykernel 7 handles widget comm messages (the browser's draw and
+        # resize requests to ipympl, slider moves) on a *subshell thread*, while a cell calling
+        # `panel.update` runs on the main thread: two threads rendering into one Agg buffer
+        # corrupted the kernel's heap ("malloc(): unsorted double linked list corrupted").
+        # Every render of this figure therefore takes `self.lock`: the panel's updates and
+        # display do, and so does ipympl's handler of browser messages, wrapped here.
+        self.lock = threading.RLock()
+        manager = getattr(canvas, "manager", None)
+        if manager is not None and hasattr(manager, "handle_json"):
+            handle_json = manager.handle_json
+
+            def locked_handle_json(content, _handle=handle_json, _lock=self.lock):
+                with _lock:
+                    return _handle(content)
+
+            manager.handle_json = locked_handle_json
         if hasattr(canvas, "syncing_data_url"):
             # ipympl, before the browser has connected, copies every frame into the widget's
             # `_data_url` as bare base64 (no "data:" prefix): the browser then starts from a
