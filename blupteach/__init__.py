@@ -80,12 +80,3 @@ __all__ = [
     "Slider",
 ]
 __version__ = "0.1.0"
-
-# The course's matrices are small: BLAS runs on one thread in a kernel that imports blupteach
-# (after the imports above, so that numpy's and scipy's OpenBLAS are loaded and seen).  OpenBLAS's
-# worker threads cost more than they save here (see mixed/lmm.py), and with them a JupyterLab
-# kernel running lesson 03 died now and then with heap corruption ("free(): corrupted unsorted
-# chunks"); with one thread it has not.  ``threadpoolctl.threadpool_limits`` can undo it.
-from threadpoolctl import threadpool_limits as _threadpool_limits  # noqa: E402
-
-_threadpool_limits(limits=1, user_api="blas")
