@@ -7,8 +7,7 @@ each slider of each panel and check that
 * the slider's readout label (its value as the learner reads it) changed,
 * the figure's canvas pixels changed (the kernel redrew and the frontend received it),
 * nothing says "Error displaying widget" / "Click to show javascript error",
-* the browser console logged no error (one known harmless ipympl message excepted, see
-  ``tools/labdriver.py``).
+* the browser console logged no error.
 
 nbval cannot see any of this: a missing ipympl frontend or a broken draw callback passes
 nbval and shows a dead or blank figure to a learner.
