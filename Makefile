@@ -17,11 +17,18 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# JupyterLab 4.6 + ipykernel 7 would handle widget messages (ipympl's draw requests, slider moves)
+# on a subshell thread while a cell runs; matplotlib is not thread-safe and the kernel died with
+# heap corruption.  jupyter-config/blupteach-overrides.json turns "comms over subshells" off for
+# the JupyterLab in .venv (an overrides.d default: a learner's own setting still wins).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/blupteach.json
+
+$(STAMP): requirements.txt pyproject.toml jupyter-config/blupteach-overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "blupteach needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	mkdir -p $(dir $(LAB_OVERRIDES)) && cp jupyter-config/blupteach-overrides.json $(LAB_OVERRIDES)
 	@touch $(STAMP)
 
 lab: venv

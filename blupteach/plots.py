@@ -140,12 +140,13 @@ class LiveFigure:
         self._background = None
         self._renderer = None
         canvas = figure.canvas
-        # JupyterLab 4.6 with ipykernel 7 handles widget comm messages (the browser's draw and
-        # resize requests to ipympl, slider moves) on a *subshell thread*, while a cell calling
-        # `panel.update` runs on the main thread: two threads rendering into one Agg buffer
-        # corrupted the kernel's heap ("malloc(): unsorted double linked list corrupted").
-        # Every render of this figure therefore takes `self.lock`: the panel's updates and
-        # display do, and so does ipympl's handler of browser messages, wrapped here.
+        # JupyterLab 4.6 with ipykernel 7 can handle widget comm messages (the browser's draw
+        # and resize requests to ipympl, slider moves) on a *subshell thread* while a cell runs
+        # on the main thread; matplotlib is not thread-safe and the kernel died with heap
+        # corruption.  The course's JupyterLab turns that off (jupyter-config/, installed by
+        # make).  Should it be on anyway, this figure's own renders still take `self.lock`:
+        # the panel's updates and display do, and so does ipympl's handler of browser messages,
+        # wrapped here.  (That cannot protect other figures: the setting is the real cure.)
         self.lock = threading.RLock()
         manager = getattr(canvas, "manager", None)
         if manager is not None and hasattr(manager, "handle_json"):
