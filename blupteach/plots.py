@@ -25,7 +25,6 @@ interactive mode must not ask for a full redraw.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
@@ -140,23 +139,6 @@ class LiveFigure:
         self._background = None
         self._renderer = None
         canvas = figure.canvas
-        # JupyterLab 4.6 with ipykernel 7 can handle widget comm messages (the browser's draw
-        # and resize requests to ipympl, slider moves) on a *subshell thread* while a cell runs
-        # on the main thread; matplotlib is not thread-safe and the kernel died with heap
-        # corruption.  The course's JupyterLab turns that off (jupyter-config/, installed by
-        # make).  Should it be on anyway, this figure's own renders still take `self.lock`:
-        # the panel's updates and display do, and so does ipympl's handler of browser messages,
-        # wrapped here.  (That cannot protect other figures: the setting is the real cure.)
-        self.lock = threading.RLock()
-        manager = getattr(canvas, "manager", None)
-        if manager is not None and hasattr(manager, "handle_json"):
-            handle_json = manager.handle_json
-
-            def locked_handle_json(content, _handle=handle_json, _lock=self.lock):
-                with _lock:
-                    return _handle(content)
-
-            manager.handle_json = locked_handle_json
         if hasattr(canvas, "syncing_data_url"):
             # ipympl, before the browser has connected, copies every frame into the widget's
             # `_data_url` as bare base64 (no "data:" prefix): the browser then starts from a

@@ -149,9 +149,8 @@ class Panel:
             raise ValueError(f"{self.name}.update got unknown parameter(s) {sorted(unknown)}; "
                              f"expected some of {list(self.spec)}")
         self.values.update(params)
-        with self.live.lock:   # the browser's draw requests may arrive on another thread
-            self._draw(**self.values)
-            self.live.refresh()
+        self._draw(**self.values)
+        self.live.refresh()
         self._sync_controls(params)
         return dict(self.values)
 
@@ -189,10 +188,6 @@ class Panel:
         return _widget_bundle(box, text, f"<p><em>{text}</em></p>")
 
     def _ipython_display_(self):
-        with self.live.lock:   # ipympl renders a PNG on display: not while the browser draws
-            self._display()
-
-    def _display(self):
         display(self._controls_bundle(), raw=True)
         canvas = self.figure.canvas
         if isinstance(canvas, ipw.DOMWidget):

@@ -221,28 +221,3 @@ def test_default_lies_on_the_slider_grid(spec):
     requested = spec.step or ((w.max - w.min) / 100)
     assert w.step == pytest.approx(requested, rel=0.1), "the step stays close to the one asked for"
 
-
-def test_live_figure_serialises_browser_messages_with_updates():
-    """JupyterLab 4.6 + ipykernel 7 deliver ipympl's browser messages on a subshell thread; a
-    draw request must wait while the main thread renders a panel update (two threads rendering
-    into one Agg buffer corrupted the kernel's heap)."""
-    import threading
-
-    fig = plt.figure()
-    calls = []
-
-    class BrowserSide:   # stands in for ipympl's FigureManager
-        def handle_json(self, content):
-            calls.append(content)
-
-    fig.canvas.manager = BrowserSide()
-    live = plots.LiveFigure(fig, [])
-    done = threading.Event()
-    worker = threading.Thread(target=lambda: (fig.canvas.manager.handle_json({"type": "draw"}), done.set()))
-    with live.lock:
-        worker.start()
-        assert not done.wait(0.3), "a browser draw request ran while the panel was rendering"
-    assert done.wait(5), "the browser draw request never ran after the panel finished"
-    worker.join()
-    assert calls == [{"type": "draw"}]
-    plt.close(fig)
