@@ -1,28 +1,67 @@
-"""blupteach: the mathematics and the drawing behind the BLUP course.
+r"""blupteach: the mathematics and the drawing behind the BLUP course.
 
 Lessons do ``import blupteach as bt`` and call the functions re-exported here;
 ``bt.panels`` holds one live figure per lesson panel, ``bt.datasets`` the data.
+
+One name per symbol, across the package
+---------------------------------------
+=========================  ========================  ==========================================
+symbol                     name                      where
+=========================  ========================  ==========================================
+:math:`n_i`                ``n``                     observations in group i
+:math:`g`                  ``groups`` (``g``)        number of groups
+:math:`\sigma_b^2`         ``sigma_b2``              between-group variance
+:math:`\sigma_\varepsilon^2`  ``sigma_e2``           noise variance (``sigma2`` on a fit)
+:math:`\bar y_i`           ``group_means``           a group's raw mean (``mean`` on a fit)
+:math:`w_i`                ``w``                     :func:`shrinkage_weight`
+:math:`\mu`, :math:`\hat\mu`  ``mu``                 :func:`gls_mean`
+:math:`\operatorname{Var}(\hat\mu)`  ``var_mu``      :func:`var_gls_mean`
+:math:`\hat b_i`           ``blup``                  :func:`blup`
+:math:`\hat\mu + \hat b_i`  partial pooling          :func:`partial_pooling`
+:math:`c_i`                ``cond_var``              :func:`conditional_variance`
+PEV                        ``pev``                   :func:`pev`
+:math:`\lambda`            ``lam``                   :func:`blup_lambda` = σ_ε²/σ_b²
+:math:`X, Z, G, R, y`      ``X``, ``Z``, ``G``, ``R``, ``y``   :func:`mme`, :func:`fit_lmm`
+:math:`\beta`, :math:`\hat\beta`  ``beta``, ``beta_hat`` (``fixef`` on a fit)
+:math:`\theta`             ``theta``                 relative covariance factors (lme4's order)
+=========================  ========================  ==========================================
+
+Modules, one idea each: :mod:`.oneway` (closed forms with known variances),
+:mod:`.oneway_likelihood` and :mod:`.oneway_fit` (estimating them), :mod:`.mixed` (the
+general model from lme4 formulas), :mod:`.fit` (the one fit interface), :mod:`.penalized`
+(BLUP as ridge regression), :mod:`.best_linear` and :mod:`.posterior` (what "best linear
+unbiased" means), :mod:`.intervals` (the three sources of prediction uncertainty),
+:mod:`.coverage` (their coverage), :mod:`.pooling` (pooling scored against the truth),
+:mod:`.simulate` (every random draw), :mod:`.datasets`; drawing lives apart in
+:mod:`.plots`, :mod:`.widgets` and :mod:`.panels`, loaded only when first used.
 """
 
-from . import datasets, panels
+from . import datasets
 from .oneway import (
-    OnewayFit,
     blup,
-    fit_oneway,
+    conditional_variance,
     gls_mean,
-    oneway_loglik,
-    oneway_stats,
+    gls_weights,
     partial_pooling,
+    pev,
     shrinkage_weight,
+    var_gls_mean,
 )
-from .coverage import CoverageResult, conditional_coverage, simulate_coverage
+from .oneway_likelihood import OnewayStats, oneway_loglik, oneway_stats
+from .oneway_fit import OnewayFit, fit_oneway
+from .fit import Fit, PredictionDesign
+from .best_linear import blup_matrix, conditional_bias, linear_predictor_mse
+from .posterior import gaussian_posterior_mean, two_point_posterior_mean
 from .intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
-from .name_game import (
-    blup_matrix,
-    draw_groups,
-    gaussian_posterior_mean,
-    linear_predictor_mse,
-    two_point_posterior_mean,
+from .coverage import CoverageResult, conditional_coverage, simulate_coverage
+from .pooling import score_pooling
+from .simulate import (
+    EFFECTS,
+    OnewaySample,
+    StandardDraws,
+    draw_effects,
+    simulate_group_stats,
+    simulate_oneway,
 )
 from .mixed import LmmFit, fit_lmm, mme
 from .penalized import (
@@ -35,39 +74,56 @@ from .penalized import (
     ridge,
     ridge_path,
 )
-from .simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
 from .widgets import Panel, Slider
+from . import panels
 
 __all__ = [
     "datasets",
     "panels",
-    "OnewayFit",
-    "blup",
-    "fit_oneway",
-    "gls_mean",
-    "oneway_loglik",
-    "oneway_stats",
-    "partial_pooling",
+    # one-way closed forms
     "shrinkage_weight",
-    "OnewaySample",
-    "StandardDraws",
-    "simulate_oneway",
-    "score_pooling",
-    "prediction_variance_parts",
-    "prediction_interval",
-    "variance_parts",
-    "variance_parts_mme",
-    "CoverageResult",
-    "simulate_coverage",
-    "conditional_coverage",
-    "blup_matrix",
-    "draw_groups",
-    "linear_predictor_mse",
-    "two_point_posterior_mean",
-    "gaussian_posterior_mean",
+    "blup",
+    "partial_pooling",
+    "gls_mean",
+    "gls_weights",
+    "var_gls_mean",
+    "conditional_variance",
+    "pev",
+    # one-way fit
+    "OnewayStats",
+    "oneway_stats",
+    "oneway_loglik",
+    "OnewayFit",
+    "fit_oneway",
+    # the fit interface and the general model
+    "Fit",
+    "PredictionDesign",
     "fit_lmm",
     "mme",
     "LmmFit",
+    # best linear unbiased, posterior means
+    "blup_matrix",
+    "conditional_bias",
+    "linear_predictor_mse",
+    "two_point_posterior_mean",
+    "gaussian_posterior_mean",
+    # uncertainty
+    "variance_parts",
+    "variance_parts_mme",
+    "prediction_variance_parts",
+    "prediction_interval",
+    "CoverageResult",
+    "simulate_coverage",
+    "conditional_coverage",
+    # pooling, simulation
+    "score_pooling",
+    "EFFECTS",
+    "OnewaySample",
+    "StandardDraws",
+    "simulate_oneway",
+    "draw_effects",
+    "simulate_group_stats",
+    # penalized regression
     "blup_lambda",
     "indicator_design",
     "penalized_objective",
@@ -76,6 +132,7 @@ __all__ = [
     "generalized_ridge",
     "cv_lambda",
     "bias_variance",
+    # drawing
     "Panel",
     "Slider",
 ]

@@ -10,15 +10,23 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
+from scipy import linalg
 
 __all__ = [
     "as_float_array",
+    "check_scalar",
     "check_variance",
+    "check_variances",
     "check_counts",
     "check_whole",
+    "check_level",
     "check_choice",
+    "check_seed",
     "check_same_length",
     "check_broadcast",
+    "group_codes",
+    "cholesky",
 ]
 
 
@@ -78,19 +86,51 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     return arr
 
 
-def check_variance(x, name: str):
-    """Return a variance (scalar or array) as float, checking it is finite and >= 0."""
+def check_scalar(x, name: str) -> float:
+    """Return ``x`` as a finite float; a NaN, inf, text, bool or array raises naming ``name``."""
+    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.ndarray)) or np.ndim(x) != 0:
+        raise ValueError(f"{name} must be a single finite number; got {x!r}")
+    val = float(x)
+    if not np.isfinite(val):
+        raise ValueError(f"{name} must be a finite number; got {x!r}")
+    return val
+
+
+def check_variance(x, name: str, *, positive: bool = False):
+    """Return a variance (scalar or array) as float: finite and >= 0 (> 0 with ``positive=True``).
+
+    ``positive=True`` is for a variance that divides (σ_ε² in a likelihood or an interval).
+    """
     if isinstance(x, numbers.Number) and not isinstance(x, bool):
         val = float(x)
         if not np.isfinite(val):
             raise ValueError(f"{name} must be a finite number >= 0, got {x}")
-        if val < 0:
-            raise ValueError(f"{name} must be >= 0 (it is a variance), got {x}")
-        return val
-    arr = as_float_array(x, name)
+        arr = np.asarray(val)
+    else:
+        arr = as_float_array(x, name)
+        val = arr
     if (arr < 0).any():
-        raise ValueError(f"{name} must be >= 0 (it is a variance); got negative values ({_rows(arr.ravel() < 0)})")
-    return arr
+        raise ValueError(f"{name} must be >= 0 (it is a variance), got {_values(arr, arr < 0, 'negative')}")
+    if positive and (arr == 0).any():
+        raise ValueError(f"{name} must be > 0 (a variance that divides), got {_values(arr, arr == 0, 'zero')}")
+    return val
+
+
+def check_variances(sigma_b2, sigma_e2) -> tuple[float, float]:
+    """The pair (σ_b² >= 0, σ_ε² > 0) as two floats: single numbers, the noise variance positive."""
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
+    for value, name in ((sigma_b2, "sigma_b2"), (sigma_e2, "sigma_e2")):
+        if np.ndim(value) != 0:
+            raise ValueError(f"{name} must be a single number; got shape {np.shape(value)}")
+    return float(sigma_b2), float(sigma_e2)
+
+
+def _values(arr: np.ndarray, mask: np.ndarray, kind: str) -> str:
+    """The offending value of a scalar, or '<kind> values (rows ...)' of an array."""
+    if arr.ndim == 0:
+        return f"{float(arr):g}"
+    return f"{kind} values ({_rows(mask.ravel())})"
 
 
 def check_counts(n, name: str = "n"):
@@ -110,6 +150,32 @@ def check_whole(value, name: str, least: int = 1) -> int:
     return int(value)
 
 
+def check_level(level, name: str = "level") -> float:
+    """Return a probability ``level`` (e.g. 0.95) as a float strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not np.isfinite(level):
+        raise ValueError(f"{name} must be a number strictly between 0 and 1 (e.g. 0.95); got {level!r}")
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1 (e.g. 0.95, not 95); got {level!r}")
+    return float(level)
+
+
+def check_seed(seed, name: str = "seed") -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a whole-number seed >= 0 or a Generator.
+
+    The one seed rule of the package: every random draw is seeded, so ``None`` (an
+    unseeded draw) is refused, as are bools, floats and negative numbers.  A Generator
+    is returned as it is (it is then advanced by the draws, as numpy does).
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(
+            f"{name} must be a whole number >= 0 or a numpy.random.Generator (every draw is "
+            f"seeded so that notebooks print the same numbers each run); got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
 def check_choice(value, name: str, choices):
     """Return ``value`` if it is one of ``choices`` (case-insensitive for strings)."""
     if isinstance(value, str):
@@ -123,6 +189,51 @@ def check_same_length(a, a_name: str, b, b_name: str):
     """Raise if ``len(a) != len(b)``."""
     if len(a) != len(b):
         raise ValueError(f"{b_name} must have {len(a)} entries to match {a_name}; got {len(b)}")
+
+
+def group_codes(labels, name: str = "group", *, length: int | None = None, length_of: str = "y"):
+    """Return ``(codes, levels)``: each label's position among the sorted distinct labels.
+
+    The one rule for labels: any hashable values (text, numbers, categories); a missing
+    label (None, NaN, pandas NA) raises, naming its rows; ``length`` checks the count
+    against the argument ``length_of``.
+    ``codes`` is an int ndarray (N,), ``levels`` a pandas Index (g,).
+    """
+    if isinstance(labels, pd.DataFrame):
+        raise ValueError(f"{name} must be one column of labels, not a DataFrame")
+    if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0 and not isinstance(labels, (list, tuple)):
+        raise ValueError(f"{name} must be a sequence of labels (one per observation); got {labels!r}")
+    # Keep missing labels visible: np.asarray(["a", nan]) would turn NaN into the text "nan".
+    if isinstance(labels, pd.Series):
+        values = labels.to_numpy()
+    elif isinstance(labels, (np.ndarray, pd.Index, pd.Categorical)):
+        values = labels
+    else:
+        values = list(labels)
+    series = pd.Series(values)
+    if series.ndim != 1 or (len(series) and isinstance(series.iloc[0], (list, tuple, np.ndarray))):
+        raise ValueError(f"{name} must be one label per observation, not nested sequences")
+    if length is not None and len(series) != length:
+        raise ValueError(f"{name} must have {length} entries to match {length_of}; got {len(series)}")
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise ValueError(
+            f"{name} has {int(missing.sum())} missing label{'s' if missing.sum() > 1 else ''} "
+            f"({_rows(missing)}); every observation needs a {name}"
+        )
+    codes, levels = pd.factorize(series, sort=True)
+    return codes.astype(np.intp), pd.Index(levels)
+
+
+def cholesky(M, name: str):
+    """Return scipy's ``cho_factor`` of a symmetric positive definite ``M``, or raise naming it."""
+    try:
+        return linalg.cho_factor(M)
+    except (linalg.LinAlgError, ValueError):
+        raise ValueError(
+            f"{name} is not positive definite (a variance is 0 where it must not be, or the "
+            "design has redundant columns); check the variances and the design"
+        ) from None
 
 
 def check_broadcast(**arrays):

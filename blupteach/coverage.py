@@ -2,12 +2,11 @@ r"""Coverage of BLUP prediction intervals, by simulation and in closed form.
 
 Model (one-way, as in :mod:`blupteach.oneway`): :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`,
 ``groups`` groups of ``n`` observations, :math:`b_i \sim N(0, \sigma_b^2)`,
-:math:`\varepsilon_{ij} \sim N(0, \sigma_\varepsilon^2)`.  Each simulated data set is reduced to
-its sufficient statistics, drawn directly: the group means
-:math:`\bar y_i = \mu + b_i + \bar\varepsilon_i`, :math:`\bar\varepsilon_i \sim N(0, \sigma_\varepsilon^2/n_i)`,
-and the within-group sum of squares :math:`\mathrm{SSW} \sim \sigma_\varepsilon^2\chi^2_{N-g}`,
-independent of the means.  Then the interval
-:math:`\hat\mu + \hat b_i \pm z\sqrt{\texttt{total}_i}` of :mod:`blupteach.intervals` is built
+:math:`\varepsilon_{ij} \sim N(0, \sigma_\varepsilon^2)`.  Each simulated data set comes as its
+sufficient statistics (:func:`blupteach.simulate.simulate_group_stats`: the group means and
+the within-group sum of squares).  Then the interval
+:math:`\hat\mu + \hat b_i \pm z\sqrt{\texttt{total}_i}` is built, with ``total`` Henderson's
+PEV of :math:`\hat\mu + \hat b_i` (:func:`blupteach.pev`, the sum of lesson 05's three parts)
 
 * with the variances **known** (the true σ_b², σ_ε²), or
 * with the variances **estimated** (plug-in, the empirical BLUP): for balanced n, the REML
@@ -28,17 +27,21 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from ._validation import check_choice, check_counts, check_variance, check_whole
-from .intervals import TARGETS, check_level, variance_parts
-from .oneway import shrinkage_weight
+from ._validation import as_float_array, check_choice, check_counts, check_level, check_scalar, check_variance, check_whole
+from .intervals import TARGETS
+from .oneway import gls_mean, pev, shrinkage_weight
+from .simulate import simulate_group_stats
 
-__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS", "LESSON_05"]
+__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS"]
 
 #: Bands of |b_i|/σ_b in which coverage is reported.
 BANDS = (0.0, 1.0, 2.0, np.inf)
 
-#: Lesson 05's default settings (the lesson and ``benchmarks/bench_coverage.py`` share them).
-LESSON_05 = dict(n=5, sigma_b2=25.0, sigma_e2=100.0, groups=10, sims=4000, seed=5)
+
+def _positive_variances(sigma_b2, sigma_e2):
+    """Both variances > 0 (a coverage study needs signal and noise), as floats."""
+    return (float(check_variance(sigma_b2, "sigma_b2", positive=True)),
+            float(check_variance(sigma_e2, "sigma_e2", positive=True)))
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def _estimate(ybar, ssw, n, balanced: bool):
 
 def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level: float = 0.95,
                       target: str = "group_mean", variances: str = "known", extreme: float = 2.0,
-                      mu: float = 0.0, seed: int = 0) -> CoverageResult:
+                      mu: float = 0.0, seed) -> CoverageResult:
     r"""Simulate the coverage of BLUP prediction intervals (module docstring for the set-up).
 
     Parameters
@@ -117,8 +120,8 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
         "Extreme" individuals are those with |b_i| > extreme·σ_b.
     mu : float
         True population mean.
-    seed : int
-        Seed of ``numpy.random.default_rng``: the same seed gives the same numbers.
+    seed : int >= 0 or numpy.random.Generator
+        Required: the same seed gives the same numbers.
 
     Returns
     -------
@@ -148,9 +151,8 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     level = check_level(level)
     target = check_choice(target, "target", TARGETS)
     variances = check_choice(variances, "variances", ("known", "estimated"))
-    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
-    if sigma_b2 <= 0 or sigma_e2 <= 0:
-        raise ValueError(f"sigma_b2 and sigma_e2 must be > 0 to simulate; got {sigma_b2}, {sigma_e2}")
+    sigma_b2, sigma_e2 = _positive_variances(sigma_b2, sigma_e2)
+    extreme = check_scalar(extreme, "extreme")
     n = check_counts(n, "n")
     n = np.full(groups, n) if np.ndim(n) == 0 else np.asarray(n, float)
     if n.shape != (groups,):
@@ -160,28 +162,21 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     if variances == "estimated" and n.sum() - groups < 1:
         raise ValueError("n must give some group >= 2 observations to estimate sigma_e2")
 
-    rng = np.random.default_rng(seed)
-    b = rng.standard_normal((sims, groups)) * np.sqrt(sigma_b2)
-    ybar = mu + b + rng.standard_normal((sims, groups)) * np.sqrt(sigma_e2 / n)
-    ssw = sigma_e2 * rng.chisquare(n.sum() - groups, sims) if n.sum() > groups else np.zeros(sims)
-    truth = mu + b
-    if target == "new_observation":
-        truth = truth + rng.standard_normal((sims, groups)) * np.sqrt(sigma_e2)
+    draws = simulate_group_stats(n, sigma_b2, sigma_e2, sims=sims, mu=mu,
+                                 new_observation=target == "new_observation", seed=seed)
+    b, ybar = draws.b, draws.group_means
+    truth = draws.mu + b if draws.new_noise is None else draws.mu + b + draws.new_noise
 
     if variances == "known":
-        sb2 = np.full(sims, sigma_b2)
-        se2 = np.full(sims, sigma_e2)
+        sb2, se2 = np.full(sims, sigma_b2), np.full(sims, sigma_e2)
     else:
-        sb2, se2 = _estimate(ybar, ssw, n, balanced=bool((n == n[0]).all()))
+        sb2, se2 = _estimate(ybar, draws.ssw, n, balanced=bool((n == n[0]).all()))
     sb2, se2 = sb2[:, None], se2[:, None]
-    # Plug-in BLUP and the parts of intervals.variance_parts, vectorised over simulations.
-    w = n * sb2 / (n * sb2 + se2)
-    u = n / (n * sb2 + se2)
-    mu_hat = (u * ybar).sum(axis=1, keepdims=True) / u.sum(axis=1, keepdims=True)
-    var_mu = 1.0 / u.sum(axis=1, keepdims=True)
-    total = (1 - w) ** 2 * var_mu + (1 - w) * sb2 + (se2 if target == "new_observation" else 0.0)
+    # The plug-in BLUP and its PEV, vectorised over simulations (one row per data set).
+    mu_hat = gls_mean(ybar, n, sb2, se2)[:, None]
+    pred = mu_hat + shrinkage_weight(n, sb2, se2) * (ybar - mu_hat)
+    total = pev(n, sb2, se2, target="group_mean") + (se2 if target == "new_observation" else 0.0)
     half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(total)
-    pred = mu_hat + w * (ybar - mu_hat)
     hit = np.abs(truth - pred) <= half
 
     z = np.abs(b) / np.sqrt(sigma_b2)
@@ -244,13 +239,11 @@ def conditional_coverage(b, n, sigma_b2, sigma_e2, groups, *, level: float = 0.9
     n = check_counts(n, "n")
     if np.ndim(n) != 0 or n < 1:
         raise ValueError(f"n must be one whole number >= 1 (a balanced design); got {n}")
-    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
-    if sigma_b2 <= 0 or sigma_e2 <= 0:
-        raise ValueError(f"sigma_b2 and sigma_e2 must be > 0; got {sigma_b2}, {sigma_e2}")
+    sigma_b2, sigma_e2 = _positive_variances(sigma_b2, sigma_e2)
     g = groups
-    total = float(variance_parts(np.full(g, n), sigma_b2, sigma_e2, target=target)["total"].iloc[0])
+    total = float(pev(np.full(g, n), sigma_b2, sigma_e2)[0]) + (sigma_e2 if target == "new_observation" else 0.0)
     w = shrinkage_weight(n, sigma_b2, sigma_e2)
-    b = np.asarray(b, float)
+    b = as_float_array(b, "b")
     m = -(1 - w) * (1 - 1 / g) * b
     s2 = (1 - w) ** 2 * (g - 1) / g**2 * (sigma_b2 + sigma_e2 / n) + (w + (1 - w) / g) ** 2 * sigma_e2 / n
     if target == "new_observation":
@@ -263,6 +256,10 @@ def conditional_coverage(b, n, sigma_b2, sigma_e2, groups, *, level: float = 0.9
 
 def band_coverage(lo, hi, n, sigma_b2, sigma_e2, groups, *, level: float = 0.95, target: str = "group_mean") -> float:
     """Exact known-variance coverage averaged over individuals with lo ≤ |b|/σ_b < hi (b ~ N(0, σ_b²))."""
+    lo = check_scalar(lo, "lo")
+    hi = float(hi) if hi == np.inf else check_scalar(hi, "hi")
+    if not 0 <= lo < hi:
+        raise ValueError(f"lo and hi must satisfy 0 <= lo < hi (a band of |b|/sigma_b); got {lo}, {hi}")
     def f(t):   # t = b/σ_b, density of |t| is 2φ(t)
         return 2 * stats.norm.pdf(t) * conditional_coverage(t * np.sqrt(sigma_b2), n, sigma_b2, sigma_e2, groups,
                                                           level=level, target=target)

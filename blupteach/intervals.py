@@ -48,6 +48,12 @@ covariance of μ̂ and b̂_i − b_i is −w_iVar(μ̂).  The sum equals the PEV
 Henderson's coefficient matrix C, :math:`\sigma_\varepsilon^2 [x; z]' C^{-1} [x; z]` (the tests
 check exactly that, computed independently).
 
+Every fit offers the arrays this needs through one method, ``fit.prediction_design(newdata)``
+(:class:`blupteach.fit.PredictionDesign`), so :func:`prediction_variance_parts` and
+:func:`prediction_interval` take one path for every fit, the general one
+(:func:`variance_parts_mme`).  :func:`variance_parts` is the one-way closed form the lesson
+writes down; the tests check that the two agree.
+
 With *estimated* variances the same formulas are evaluated at the estimates (plug-in): the
 predictor is then the empirical BLUP and the interval ignores the uncertainty in the variance
 estimates, so it under-covers with few groups (see :mod:`blupteach.coverage`, lesson 05).
@@ -55,29 +61,18 @@ estimates, so it under-covers with few groups (see :mod:`blupteach.coverage`, le
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, sparse, stats
 
-from ._validation import check_choice, check_counts, check_variance
+from ._validation import as_float_array, check_choice, check_counts, check_level, check_variance, cholesky
+from .fit import is_fit
+from .oneway import conditional_variance, shrinkage_weight, var_gls_mean
 
-__all__ = ["TARGETS", "variance_parts", "variance_parts_mme", "prediction_variance_parts",
-           "prediction_interval", "check_level"]
+__all__ = ["TARGETS", "variance_parts", "variance_parts_mme", "prediction_variance_parts", "prediction_interval"]
 
 #: What a prediction interval can be for.
 TARGETS = ("new_observation", "group_mean")
-_COLUMNS = ["mean", "deviation", "noise", "total"]
-
-
-def check_level(level, name: str = "level") -> float:
-    """Return ``level`` as a float strictly between 0 and 1 (e.g. 0.95)."""
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not np.isfinite(level):
-        raise ValueError(f"{name} must be a number strictly between 0 and 1 (e.g. 0.95); got {level!r}")
-    if not 0.0 < float(level) < 1.0:
-        raise ValueError(f"{name} must be strictly between 0 and 1 (e.g. 0.95, not 95); got {level!r}")
-    return float(level)
 
 
 def _check_target(target) -> str:
@@ -102,11 +97,12 @@ def variance_parts(n, sigma_b2, sigma_e2, *, target: str = "new_observation", in
 
         \texttt{mean}_i = (1-w_i)^2\operatorname{Var}(\hat\mu),\quad
         \operatorname{Var}(\hat\mu) = 1\Big/\sum_k \frac{n_k}{n_k\sigma_b^2 + \sigma_\varepsilon^2},\quad
-        \texttt{deviation}_i = (1-w_i)\sigma_b^2,\quad
+        \texttt{deviation}_i = c_i = (1-w_i)\sigma_b^2,\quad
         \texttt{noise} = \sigma_\varepsilon^2 \text{ (0 for a group mean)},
 
     with :math:`w_i = n_i\sigma_b^2/(n_i\sigma_b^2+\sigma_\varepsilon^2)`; ``total`` is their sum,
-    the variance of :math:`(\hat\mu + \hat b_i) - (\mu + b_i)` [+ the new reading's noise].
+    the variance of :math:`(\hat\mu + \hat b_i) - (\mu + b_i)` [+ the new reading's noise]
+    (:func:`blupteach.pev` [+ σ_ε²]).
 
     Parameters
     ----------
@@ -114,10 +110,10 @@ def variance_parts(n, sigma_b2, sigma_e2, *, target: str = "new_observation", in
         Observations per group; every group enters Var(μ̂) (a group with n = 0 is a new,
         unobserved individual: w = 0, the widest interval).
     sigma_b2, sigma_e2 : float
-        Variance components (known, or plugged-in estimates).
+        Variance components (known, or plugged-in estimates); σ_ε² > 0.
     target : {'new_observation', 'group_mean'}, keyword-only
     index : array_like, optional
-        Row labels (default 0..g−1).
+        Row labels (default 0..g−1), one per entry of ``n``.
     var_mu : float, optional
         Var(μ̂) of the design that estimates μ, when the rows are *other* individuals
         (e.g. a curve over n for one more patient of a given clinic); default: computed
@@ -132,7 +128,7 @@ def variance_parts(n, sigma_b2, sigma_e2, *, target: str = "new_observation", in
     ------
     ValueError
         Negative or non-integer ``n``, no group with n > 0 (zero groups), negative
-        variances, ``sigma_e2 = 0``, an unknown ``target``.
+        variances, ``sigma_e2 = 0``, an unknown ``target``, an ``index`` of the wrong length.
 
     Examples
     --------
@@ -142,28 +138,41 @@ def variance_parts(n, sigma_b2, sigma_e2, *, target: str = "new_observation", in
     [0.25, 0.5, 1.0, 1.75]
     """
     target = _check_target(target)
-    n = np.atleast_1d(check_counts(n, "n")).astype(float)
-    if n.ndim != 1 or (var_mu is None and not (n > 0).any()):
-        raise ValueError(f"n must hold at least one group with n > 0 observations (zero groups cannot estimate mu); got {n.tolist()}")
+    n = np.atleast_1d(check_counts(n, "n"))
+    if n.ndim != 1:
+        raise ValueError(f"n must be one list of counts (one per group); got shape {n.shape}")
     sigma_b2 = check_variance(sigma_b2, "sigma_b2")
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    if sigma_e2 <= 0:
-        raise ValueError(f"sigma_e2 must be > 0 (noise variance) for prediction intervals; got {sigma_e2}")
-    denom = n * sigma_b2 + sigma_e2
-    w = n * sigma_b2 / denom
-    if var_mu is None:
-        var_mu = 1.0 / float((n / denom).sum())    # 1/Σ_k u_k, u_k = 1/(σ_b² + σ_ε²/n_k) = n_k/(n_kσ_b² + σ_ε²)
-    else:
-        var_mu = check_variance(var_mu, "var_mu")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
+    if index is not None and len(index) != n.size:
+        raise ValueError(f"index must have {n.size} labels (one per entry of n); got {len(index)}")
+    var_mu = var_gls_mean(n, sigma_b2, sigma_e2) if var_mu is None else check_variance(var_mu, "var_mu")
+    w = shrinkage_weight(n, sigma_b2, sigma_e2)
     noise = sigma_e2 if target == "new_observation" else 0.0
-    parts = _frame((1 - w) ** 2 * var_mu, (1 - w) * sigma_b2, noise, index)
-    parts.attrs["var_mu"] = var_mu
+    parts = _frame((1 - w) ** 2 * var_mu, conditional_variance(n, sigma_b2, sigma_e2), noise, index)
+    parts.attrs["var_mu"] = float(var_mu)
     return parts
 
 
 # ---------------------------------------------------------------------------
 # general model: the same split from the blocks of the mixed-model equations
 # ---------------------------------------------------------------------------
+def _matrix(A, name: str, shape: tuple) -> np.ndarray | sparse.spmatrix:
+    """A 2-D float matrix (sparse kept sparse) whose known dimensions match ``shape`` (None: any)."""
+    if sparse.issparse(A):
+        A = sparse.csr_matrix(A, dtype=float)
+        if not np.isfinite(A.data).all():
+            raise ValueError(f"{name} has NaN or infinite entries")
+    else:
+        A = as_float_array(A, name)
+        A = A[None, :] if A.ndim == 1 else A
+        if A.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D matrix; got shape {A.shape}")
+    for got, want, what in zip(A.shape, shape, ("rows", "columns")):
+        if want is not None and got != want:
+            raise ValueError(f"{name} must have {want} {what}; got shape {A.shape}")
+    return A
+
+
 def variance_parts_mme(X, Z, G, sigma_e2, x0, z0, *, target: str = "new_observation", index=None) -> pd.DataFrame:
     r"""Return the three parts for targets :math:`x_0'\beta + z_0'b` of a general mixed model.
 
@@ -172,14 +181,20 @@ def variance_parts_mme(X, Z, G, sigma_e2, x0, z0, *, target: str = "new_observat
     :math:`D = \Lambda(I + \Lambda'Z'Z\Lambda/\sigma_\varepsilon^2)^{-1}\Lambda'`, G = ΛΛ' (this equals
     :math:`(Z'Z/\sigma_\varepsilon^2 + G^{-1})^{-1}` and allows a singular G, a variance at 0) and
     :math:`\operatorname{Var}(\hat\beta)^{-1} = (X'X - X'Z\Lambda M^{-1}\Lambda'Z'X/\sigma_\varepsilon^2)/\sigma_\varepsilon^2`,
-    M = I + Λ'Z'ZΛ/σ_ε² (Woodbury: no N × N matrix).
+    M = I + Λ'Z'ZΛ/σ_ε² (Woodbury).  Only the cross-products X'X, Z'X, Z'Z enter: no N × N
+    (or dense N × q) matrix is formed.  A column of Z with no rows of data (a level never
+    observed) gets D = its variance in G and contributes nothing to ``a``: the prediction
+    of a new level carries all of its variance.
 
     Parameters
     ----------
-    X : array_like, shape (N, p);  Z : array_like or sparse, shape (N, q);  G : array_like, shape (q, q)
+    X : array_like, shape (N, p);  Z : array_like or scipy.sparse, shape (N, q);  G : array_like, shape (q, q)
     sigma_e2 : float, > 0
     x0 : array_like, shape (m, p);  z0 : array_like, shape (m, q)
         One row per target.
+    target : {'new_observation', 'group_mean'}, keyword-only
+    index : array_like, optional, keyword-only
+        Labels of the m targets.
 
     Returns
     -------
@@ -194,96 +209,90 @@ def variance_parts_mme(X, Z, G, sigma_e2, x0, z0, *, target: str = "new_observat
     [0.25, 0.5, 1.0, 1.75]
     """
     target = _check_target(target)
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    if sigma_e2 <= 0:
-        raise ValueError(f"sigma_e2 must be > 0; got {sigma_e2}")
-    X = np.asarray(X, float)
-    Z = Z.toarray() if hasattr(Z, "toarray") else np.asarray(Z, float)
-    G = np.asarray(G, float)
-    x0, z0 = np.atleast_2d(np.asarray(x0, float)), np.atleast_2d(np.asarray(z0, float))
-    if Z.shape[0] != X.shape[0]:
-        raise ValueError(f"Z must have {X.shape[0]} rows to match X; got {Z.shape[0]}")
-    if G.shape != (Z.shape[1], Z.shape[1]):
-        raise ValueError(f"G must be {Z.shape[1]} x {Z.shape[1]} to match Z's columns; got {G.shape}")
-    if x0.shape[1] != X.shape[1] or z0.shape[1] != Z.shape[1] or x0.shape[0] != z0.shape[0]:
-        raise ValueError(f"x0 and z0 must have {X.shape[1]} and {Z.shape[1]} columns and the same rows; "
-                         f"got {x0.shape} and {z0.shape}")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
+    if np.ndim(sigma_e2) != 0:
+        raise ValueError(f"sigma_e2 must be a single number; got shape {np.shape(sigma_e2)}")
+    X = _matrix(X, "X", (None, None))
+    if sparse.issparse(X):
+        X = X.toarray()
+    N, p = X.shape
+    Z = _matrix(Z, "Z", (N, None))
+    q = Z.shape[1]
+    G = _matrix(G, "G", (q, q))
+    G = G.toarray() if sparse.issparse(G) else G
+    x0 = _matrix(x0, "x0", (None, p))
+    z0 = _matrix(z0, "z0", (x0.shape[0], q))
+    z0 = z0.toarray() if sparse.issparse(z0) else z0
+    if index is not None and len(index) != x0.shape[0]:
+        raise ValueError(f"index must have {x0.shape[0]} labels (one per target); got {len(index)}")
     evals, evecs = linalg.eigh((G + G.T) / 2)
     if evals.min() < -1e-10 * max(1.0, evals.max()):
         raise ValueError("G must be positive semi-definite (a covariance matrix)")
     Lam = evecs * np.sqrt(np.clip(evals, 0, None))            # G = Λ Λ'
-    ZL = Z @ Lam
-    M = np.eye(Lam.shape[1]) + ZL.T @ ZL / sigma_e2
-    Mc = linalg.cho_factor(M)
-    LtZtX = ZL.T @ X
-    # D z0' = Λ M⁻¹ Λ' z0'   (columns: one per target)
-    Dz = Lam @ linalg.cho_solve(Mc, Lam.T @ z0.T)
+    ZtZ = Z.T @ Z
+    ZtZ = ZtZ.toarray() if sparse.issparse(ZtZ) else np.asarray(ZtZ)
+    ZtX = np.asarray(Z.T @ X)                                  # (q, p)
+    Mc = cholesky(np.eye(q) + Lam.T @ ZtZ @ Lam / sigma_e2, "I + Λ'Z'ZΛ/σ_ε²")
+    LtZtX = Lam.T @ ZtX
+    Dz = Lam @ linalg.cho_solve(Mc, Lam.T @ z0.T)               # D z0'  (q, m)
     deviation = np.einsum("ij,ji->i", z0, Dz)
     XtVinvX = (X.T @ X - LtZtX.T @ linalg.cho_solve(Mc, LtZtX) / sigma_e2) / sigma_e2
-    a = x0.T - X.T @ (Z @ Dz) / sigma_e2                        # (p, m)
-    mean = np.einsum("ij,ij->j", a, linalg.solve(XtVinvX, a, assume_a="pos"))
+    a = x0.T - ZtX.T @ Dz / sigma_e2                          # (p, m)
+    mean = np.einsum("ij,ij->j", a, linalg.cho_solve(cholesky(XtVinvX, "X'V⁻¹X"), a))
     noise = sigma_e2 if target == "new_observation" else 0.0
     return _frame(mean, deviation, noise, index)
 
 
 # ---------------------------------------------------------------------------
-# fits
+# fits: one path for every fit
 # ---------------------------------------------------------------------------
-def _fit_variances(fit):
-    """(sigma_b2 or None, sigma_e2) of a fit, or ValueError naming ``fit``."""
-    sigma_e2 = getattr(fit, "sigma2", getattr(fit, "sigma_e2", None))
-    varcorr = getattr(fit, "varcorr", None)
-    ok = isinstance(sigma_e2, numbers.Real) and np.isfinite(sigma_e2) and sigma_e2 > 0 and varcorr is not None
-    if ok:
-        try:
-            ok = all(np.all(np.isfinite(np.asarray(v, float))) for v in dict(varcorr).values()) and len(varcorr) > 0
-        except (TypeError, ValueError):
-            ok = False
-    if not ok:
-        raise ValueError("fit must be a fitted model with variance estimates (a finite sigma2 > 0 and "
-                         "varcorr), e.g. bt.fit_oneway(y, group); got "
-                         f"{type(fit).__name__} without them")
-    return float(sigma_e2)
+def _design(fit, newdata, factor):
+    """The fit's PredictionDesign, after checking ``fit`` is a fit with usable variance estimates."""
+    usage = "fit must be a fitted model with variance estimates (bt.fit_oneway(...) or bt.fit_lmm(...))"
+    if not is_fit(fit):
+        raise ValueError(f"{usage}; got {type(fit).__name__}")
+    sigma2 = fit.sigma2
+    covs = [np.asarray(v, float) for v in fit.varcorr.values()]
+    if not (np.isfinite(sigma2) and sigma2 > 0 and all(np.isfinite(c).all() for c in covs)):
+        raise ValueError(f"{usage}; this one has a missing, non-finite or zero variance (sigma2 = {sigma2})")
+    design = fit.prediction_design(newdata, factor=factor)
+    if len(design.index) == 0:
+        raise ValueError("fit has no targets to predict (zero groups, or newdata with no rows)")
+    return design
 
 
-def _is_oneway(fit) -> bool:
-    return all(hasattr(fit, a) for a in ("n", "sigma_b2", "sigma_e2", "w", "var_mu")) and not hasattr(fit, "design")
+def prediction_variance_parts(fit, *, target: str = "new_observation", newdata=None,
+                              factor: str | None = None) -> pd.DataFrame:
+    r"""Return the exact, covariance-free split of each target's prediction error variance.
 
-
-def _check_factor(fit, factor):
-    if factor is not None and _is_oneway(fit) and factor != getattr(fit, "group_name", "group"):
-        raise ValueError(f"factor must be the fit's grouping factor {getattr(fit, 'group_name', 'group')!r} "
-                         f"(or None); got {factor!r}")
-
-
-def prediction_variance_parts(fit, *, target: str = "new_observation", factor: str | None = None) -> pd.DataFrame:
-    r"""Return the exact, covariance-free split of each group's prediction error variance.
-
-    For a one-way fit (:func:`blupteach.fit_oneway`) one row per group:
-    ``mean`` = (1 − w_i)²Var(μ̂), ``deviation`` = (1 − w_i)σ̂_b² (= lme4's condVar c_i),
-    ``noise`` = σ̂_ε² for a new observation (0 for the group mean), ``total`` their sum.
-    For a general fit (:func:`blupteach.fit_lmm`) the same split from the mixed-model
-    equations (module docstring; :func:`variance_parts_mme`), one row per level of the
-    grouping factor, at that level's average design row.
+    One path for every fit: the fit's :meth:`prediction_design` gives X, Z, G, σ̂_ε² and the
+    targets' rows, and :func:`variance_parts_mme` splits.  For a one-way fit
+    (:func:`blupteach.fit_oneway`) the rows are the groups and the parts are the closed
+    form of :func:`variance_parts`: ``mean`` = (1 − w_i)²Var(μ̂), ``deviation`` =
+    (1 − w_i)σ̂_b² (lme4's condVar c_i), ``noise`` = σ̂_ε² for a new observation.
 
     Parameters
     ----------
-    fit : OnewayFit or the result of ``fit_lmm``
-        Must carry variance estimates.
+    fit : a fitted model (:class:`blupteach.fit.Fit`: ``fit_oneway`` or ``fit_lmm``)
     target : {'new_observation', 'group_mean'}, keyword-only
+    newdata : optional, keyword-only
+        Whom to predict: default one target per level of the grouping factor (at that
+        level's average design row).  For a one-way fit, group labels; for a general fit,
+        a DataFrame of rows with the formula's columns.  A level the fit never saw is
+        predicted at the population level, with the full σ_b² in its variance.
     factor : str, optional, keyword-only
-        For a general fit with several grouping factors: whose levels are the rows
-        (default: the first factor of the formula).
+        For a general fit with several grouping factors: whose levels are the default
+        targets (default: the first factor of the formula).
 
     Returns
     -------
-    DataFrame indexed by group: ``mean``, ``deviation``, ``noise``, ``total`` (variances,
-    squared units of y), plus ``n``.
+    DataFrame indexed by target: ``mean``, ``deviation``, ``noise``, ``total`` (variances,
+    squared units of y), plus ``n`` (the fit's observations of the target's level).
 
     Raises
     ------
     ValueError
-        ``fit`` without variance estimates or with zero groups; unknown ``target``.
+        ``fit`` that is not a fitted model; no targets; unknown ``target`` or ``factor``.
 
     Examples
     --------
@@ -301,59 +310,39 @@ def prediction_variance_parts(fit, *, target: str = "new_observation", factor: s
     the uncertainty in σ̂_b², σ̂_ε².  Lesson 05.
     """
     target = _check_target(target)
-    sigma_e2 = _fit_variances(fit)
-    _check_factor(fit, factor)
-    if _is_oneway(fit):
-        n = np.asarray(fit.n, float)
-        if n.size == 0:
-            raise ValueError("fit has zero groups; it needs at least one group to predict")
-        index = pd.Index(getattr(fit, "levels", range(n.size)), name=getattr(fit, "group_name", "group"))
-        parts = variance_parts(n, fit.sigma_b2, fit.sigma_e2, target=target, index=index)
-    else:
-        from ._general import general_design
-        X, Z, G, x0, z0, index, n = general_design(fit, factor)
-        if len(index) == 0:
-            raise ValueError("fit has zero groups; it needs at least one group to predict")
-        parts = variance_parts_mme(X, Z, G, sigma_e2, x0, z0, target=target, index=index)
-    parts["n"] = np.asarray(n).astype(int)
+    d = _design(fit, newdata, factor)
+    parts = variance_parts_mme(d.X, d.Z, d.G, d.sigma_e2, d.x0, d.z0, target=target, index=d.index)
+    parts["n"] = np.asarray(d.n).astype(int)
     return parts
 
 
-def _point_predictions(fit, factor) -> np.ndarray:
-    if _is_oneway(fit):
-        return fit.mu + np.asarray(fit.blup, float)
-    from ._general import general_point
-    return general_point(fit, factor)
-
-
-def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observation",
+def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observation", newdata=None,
                         factor: str | None = None) -> pd.DataFrame:
-    r"""Return each group's prediction and its plug-in prediction interval.
+    r"""Return each target's prediction and its plug-in prediction interval.
 
-    .. math:: \hat\mu + \hat b_i \;\pm\; z_{(1+\text{level})/2}\sqrt{\texttt{total}_i}
+    .. math:: \hat\theta \;\pm\; z_{(1+\text{level})/2}\sqrt{\texttt{total}}
 
-    with ``total`` from :func:`prediction_variance_parts` (the error of μ̂ + b̂_i about μ + b_i
-    for ``target="group_mean"``, plus σ_ε² for ``target="new_observation"``) and z the
-    standard normal quantile.
+    with :math:`\hat\theta = x_0'\hat\beta + z_0'\hat b` (μ̂ + b̂_i for a group) and ``total``
+    from :func:`prediction_variance_parts`; z is the standard normal quantile.
 
     Parameters
     ----------
-    fit : OnewayFit or the result of ``fit_lmm``
+    fit : a fitted model (``fit_oneway`` or ``fit_lmm``)
     level : float in (0, 1)
         Nominal coverage, e.g. 0.95.
     target : {'new_observation', 'group_mean'}, keyword-only
-    factor : str, optional, keyword-only
+    newdata, factor : optional, keyword-only
         As in :func:`prediction_variance_parts`.
 
     Returns
     -------
-    DataFrame indexed by group: ``n``, ``prediction``, ``se``, ``lower``, ``upper``.
+    DataFrame indexed by target: ``n``, ``prediction``, ``se``, ``lower``, ``upper``.
 
     Raises
     ------
     ValueError
-        ``level`` not strictly between 0 and 1; unknown ``target``; ``fit`` without
-        variance estimates or with zero groups.
+        ``level`` not strictly between 0 and 1; unknown ``target``; ``fit`` not a fitted
+        model; no targets.
 
     Examples
     --------
@@ -366,15 +355,16 @@ def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observat
     Notes
     -----
     With estimated variances the interval is a plug-in (empirical BLUP) interval: it is
-    exact for known variances and under-covers with few groups (:func:`blupteach.coverage.simulate_coverage`).
+    exact for known variances and under-covers with few groups (:func:`blupteach.simulate_coverage`).
     Even with known variances it covers on average over individuals, not for each one:
     individuals far from the mean are covered less often (the BLUP's conditional bias).
     """
     level = check_level(level)
     target = _check_target(target)
-    parts = prediction_variance_parts(fit, target=target, factor=factor)
-    pred = _point_predictions(fit, factor)
+    d = _design(fit, newdata, factor)
+    parts = variance_parts_mme(d.X, d.Z, d.G, d.sigma_e2, d.x0, d.z0, target=target, index=d.index)
     se = np.sqrt(parts["total"].to_numpy())
     half = stats.norm.ppf(0.5 + level / 2) * se
-    return pd.DataFrame({"n": parts["n"].to_numpy(), "prediction": pred, "se": se,
-                         "lower": pred - half, "upper": pred + half}, index=parts.index)
+    pred = np.asarray(d.prediction, float)
+    return pd.DataFrame({"n": np.asarray(d.n).astype(int), "prediction": pred, "se": se,
+                         "lower": pred - half, "upper": pred + half}, index=d.index)

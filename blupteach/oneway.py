@@ -19,40 +19,37 @@ symbol                  argument        meaning
 :math:`\bar y_i`        ``group_means`` the group's raw mean (no pooling)
 :math:`\mu`, :math:`\hat\mu`  ``mu``    population mean; its GLS estimate
 :math:`\hat b_i`        ``blup``        predicted deviation of group i from the mean
+:math:`c_i`             ``conditional_variance``  Var(b_i | y), μ known: (1 − w_i)σ_b²
+Var(μ̂)                  ``var_gls_mean``  variance of the GLS mean, 1/Σ_k u_k
+PEV                     ``pev``         Henderson's prediction error variance
 ======================  ==============  =============================================
 
 The BLUP of the group's deviation is :math:`\hat b_i = w_i(\bar y_i - \hat\mu)` and
 the partial-pooling prediction of the group's mean is the weighted average
 :math:`\hat\mu + \hat b_i = w_i \bar y_i + (1 - w_i)\hat\mu` (lessons 01 and 02).
 
-The fit (:func:`fit_oneway`, in :mod:`blupteach.oneway_fit`) reduces the data once to sufficient statistics
-(``n_i``, ``ȳ_i``, the pooled within-group sum of squares), then maximises the
-(restricted) likelihood profiled over the single ratio γ = σ_b²/σ_ε²: every step
-costs O(groups), not O(observations).
+Every function here takes the variances as *known* and broadcasts over arrays.  Estimating
+them is the fit's job: :mod:`blupteach.oneway_likelihood` (sufficient statistics and the
+likelihood) and :mod:`blupteach.oneway_fit` (:func:`fit_oneway`) import these closed forms,
+never the other way round.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 
-from ._validation import as_float_array, check_broadcast, check_counts, check_same_length, check_variance
+from ._validation import as_float_array, check_broadcast, check_choice, check_counts, check_scalar, check_variance
 
 __all__ = [
     "shrinkage_weight",
     "blup",
     "partial_pooling",
     "gls_mean",
-    "OnewayStats",
-    "oneway_stats",
-    "oneway_loglik",
-    "OnewayFit",
-    "fit_oneway",
+    "gls_weights",
+    "var_gls_mean",
+    "conditional_variance",
+    "pev",
 ]
-
-_LOG2PI = np.log(2 * np.pi)
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +139,7 @@ def blup(group_means, n, mu, sigma_b2, sigma_e2):
     array([-0.66666667,  1.66666667])
     """
     ybar = as_float_array(group_means, "group_means")
-    mu = float(as_float_array(mu, "mu", ndim=0))
+    mu = check_scalar(mu, "mu")
     w = shrinkage_weight(n, sigma_b2, sigma_e2)
     check_broadcast(group_means=ybar, n=w)
     return w * (ybar - mu)
@@ -161,166 +158,172 @@ def partial_pooling(group_means, n, mu, sigma_b2, sigma_e2):
     >>> partial_pooling([10.0, 14.0], [2, 20], 12.0, 1.0, 4.0)
     array([11.33333333, 13.66666667])
     """
-    mu_f = float(as_float_array(mu, "mu", ndim=0))
-    return mu_f + blup(group_means, n, mu, sigma_b2, sigma_e2)
+    return check_scalar(mu, "mu") + blup(group_means, n, mu, sigma_b2, sigma_e2)
 
 
-def gls_mean(group_means, n, sigma_b2, sigma_e2):
-    r"""Return the GLS estimate :math:`\hat\mu` of the population mean and its variance.
+def _group_design(n, sigma_b2, sigma_e2):
+    """Checked n (float array (..., g)), σ_b², σ_ε² and u_k = n_k/(n_kσ_b² + σ_ε²) for Var(μ̂)."""
+    n = np.atleast_1d(check_counts(n, "n"))
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
+    check_broadcast(n=n, sigma_b2=sigma_b2, sigma_e2=sigma_e2)
+    if not (n > 0).any(axis=-1).all():
+        raise ValueError("n must hold at least one group with n >= 1 observation (zero groups cannot estimate mu); "
+                         f"got {n.tolist()}")
+    denom = n * sigma_b2 + sigma_e2
+    if np.any((denom == 0) & (n > 0)):
+        raise ValueError("sigma_b2 and sigma_e2 are both 0: the group means have no variance to weight by")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(n > 0, n / np.where(denom > 0, denom, 1.0), 0.0)
+    return n, u
 
-    .. math::
 
-        \hat\mu = \frac{\sum_i u_i \bar y_i}{\sum_i u_i}, \quad
-        u_i = \frac{1}{\sigma_b^2 + \sigma_\varepsilon^2/n_i}, \quad
-        \operatorname{Var}(\hat\mu) = \frac{1}{\sum_i u_i}.
+def gls_weights(n, sigma_b2, sigma_e2):
+    r"""Return the GLS weights :math:`u_k/\sum_j u_j` of the group means in :math:`\hat\mu`.
 
-    Each group mean is weighted by its precision; with equal n_i this is the
-    plain grand mean.  This is the BLUE of μ (lesson 04).
+    .. math:: u_k = rac{1}{\sigma_b^2 + \sigma_arepsilon^2/n_k} = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2},
 
-    Returns
-    -------
-    mu_hat : float
-    var_mu_hat : float
+    each group's precision; the weights sum to 1 over the last axis of ``n``.
 
     Examples
     --------
-    >>> gls_mean([10.0, 14.0], [2, 2], 1.0, 4.0)   # equal n: plain average; Var = 3/2
-    (12.0, 1.5)
+    >>> gls_weights([2, 20], 1.0, 4.0).tolist()      # u = 1/3, 5/6
+    [0.2857142857142857, 0.7142857142857143]
     """
-    ybar = as_float_array(group_means, "group_means", ndim=1)
-    n = check_counts(n, "n")
-    if np.ndim(n) and np.shape(n) != ybar.shape:
-        raise ValueError(f"n must have {ybar.size} entries (one per group mean) or be a scalar; got shape {np.shape(n)}")
-    n = np.broadcast_to(n, ybar.shape).astype(float)
-    if (n == 0).any():
-        raise ValueError("n must be >= 1 for every group that enters the estimate of mu")
-    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    var_ybar = sigma_b2 + sigma_e2 / n
-    if (var_ybar == 0).any():
-        raise ValueError("sigma_b2 and sigma_e2 are both 0: the group means have no variance to weight by")
-    u = 1.0 / var_ybar
-    return float(u @ ybar / u.sum()), float(1.0 / u.sum())
+    _, u = _group_design(n, sigma_b2, sigma_e2)
+    return u / u.sum(axis=-1, keepdims=True)
 
 
-# ---------------------------------------------------------------------------
-# sufficient statistics and the likelihood
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OnewayStats:
-    """Sufficient statistics of the one-way model (computed once, O(N)).
+def var_gls_mean(n, sigma_b2, sigma_e2):
+    r"""Return :math:`\operatorname{Var}(\hat\mu)`, the variance of the GLS population mean.
 
-    Attributes
+    .. math::
+
+        \operatorname{Var}(\hat\mu) = rac{1}{\sum_k u_k}, \qquad
+        u_k = rac{1}{\sigma_b^2 + \sigma_arepsilon^2/n_k} = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2}.
+
+    Parameters
     ----------
-    levels : pandas.Index, shape (g,)      group labels, sorted
-    n : ndarray, shape (g,)                observations per group
-    mean : ndarray, shape (g,)             group means ȳ_i
-    ssw : float                            pooled within-group sum of squares Σ_ij (y_ij − ȳ_i)²
+    n : array_like of int, shape (g,) or (..., g)
+        Observations of each group that estimates μ (a group with n = 0 adds nothing).
+    sigma_b2, sigma_e2 : float or array_like
+        Variance components, broadcasting against ``n`` (shape (..., 1) for one value
+        per row of a 2-D ``n``).
+
+    Returns
+    -------
+    float, or ndarray of shape (...,): the sum runs over the last axis.
+
+    Examples
+    --------
+    >>> var_gls_mean([2, 2], 1.0, 4.0)      # u = 2/6 each: 1/(2/3)
+    1.5
     """
-
-    levels: pd.Index
-    n: np.ndarray
-    mean: np.ndarray
-    ssw: float
-
-    @property
-    def N(self) -> int:
-        return int(self.n.sum())
-
-    @property
-    def g(self) -> int:
-        return int(self.n.size)
+    _, u = _group_design(n, sigma_b2, sigma_e2)
+    out = 1.0 / u.sum(axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
 
 
-def oneway_stats(y, group) -> OnewayStats:
-    """Reduce observations ``y`` with labels ``group`` to :class:`OnewayStats`.
+def gls_mean(group_means, n, sigma_b2, sigma_e2):
+    r"""Return the GLS estimate :math:`\hat\mu` of the population mean (the BLUE of μ).
 
-    Raises ``ValueError`` for NaN/inf or non-numeric ``y``, a missing group
-    label, mismatched lengths, or fewer than two groups.
+    .. math::
+
+        \hat\mu = rac{\sum_k u_k ar y_k}{\sum_k u_k}, \qquad
+        u_k = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2},
+
+    each group mean weighted by its precision; with equal n_k it is the plain average of
+    the group means.  Its variance is :func:`var_gls_mean` (lesson 04).
+
+    Parameters
+    ----------
+    group_means : array_like, shape (g,) or (..., g)
+        Raw group means :math:`ar y_k`.
+    n : array_like of int, broadcasting against ``group_means``
+    sigma_b2, sigma_e2 : float or array_like, broadcasting likewise
+
+    Returns
+    -------
+    mu_hat : float, or ndarray of shape (...,) (the sum runs over the last axis)
+
+    Examples
+    --------
+    >>> gls_mean([10.0, 14.0], [2, 2], 1.0, 4.0)      # equal n: the plain average
+    12.0
+    >>> gls_mean([10.0, 14.0], [2, 20], 1.0, 4.0)     # u = 1/3, 5/6: (10/3 + 70/6)/(7/6)
+    12.857142857142858
     """
-    y = as_float_array(y, "y", ndim=1)
-    if isinstance(group, pd.DataFrame):
-        raise ValueError("group must be one column of labels, not a DataFrame")
-    # Keep missing labels visible: np.asarray(["a", nan]) would turn NaN into the text "nan".
-    if isinstance(group, pd.Series):
-        values = group.to_numpy()
-    elif isinstance(group, (np.ndarray, pd.Index, pd.Categorical)):
-        values = group
+    ybar = np.atleast_1d(as_float_array(group_means, "group_means"))
+    weights = gls_weights(n, sigma_b2, sigma_e2)
+    check_broadcast(group_means=ybar, n=weights)
+    out = (weights * ybar).sum(axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def conditional_variance(n, sigma_b2, sigma_e2):
+    r"""Return :math:`c_i = \operatorname{Var}(b_i \mid y) = (1 - w_i)\,\sigma_b^2 = w_i\sigma_arepsilon^2/n_i`.
+
+    The variance of an individual's deviation b_i given its data with μ treated as
+    known: what is left of σ_b² after n_i readings (lme4's ``condVar``).  Elementwise
+    over broadcast inputs.
+
+    Examples
+    --------
+    >>> conditional_variance(2, 1.0, 4.0)      # w = 1/3: (2/3)·1
+    0.6666666666666667
+    >>> conditional_variance(0, 1.0, 4.0)      # never observed: all of σ_b²
+    1.0
+    """
+    w = shrinkage_weight(n, sigma_b2, sigma_e2)
+    out = (1.0 - np.asarray(w)) * check_variance(sigma_b2, "sigma_b2")
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def pev(n, sigma_b2, sigma_e2, *, target: str = "group_mean", var_mu=None):
+    r"""Return Henderson's prediction error variance of :math:`\hat\mu + \hat b_i` or of :math:`\hat b_i`.
+
+    .. math::
+
+        \operatorname{Var}\{(\hat\mu + \hat b_i) - (\mu + b_i)\} = (1 - w_i)^2\operatorname{Var}(\hat\mu) + c_i
+        \quad(	exttt{target="group_mean"}),
+
+        \operatorname{Var}(\hat b_i - b_i) = c_i + w_i^2\operatorname{Var}(\hat\mu)
+        \quad(	exttt{target="deviation"}),
+
+    with :math:`c_i = (1-w_i)\sigma_b^2` (:func:`conditional_variance`) and Var(μ̂) from
+    :func:`var_gls_mean`.  The two differ because μ̂ enters b̂_i = w_i(ȳ_i − μ̂) with
+    weight −w_i but the group mean μ̂ + b̂_i with weight 1 − w_i.
+
+    Parameters
+    ----------
+    n : array_like of int, shape (g,) or (..., g)
+        Observations per group; these groups estimate μ unless ``var_mu`` is given.
+    sigma_b2, sigma_e2 : float or array_like
+        Variance components (broadcasting as in :func:`var_gls_mean`).
+    target : {'group_mean', 'deviation'}, keyword-only
+    var_mu : float or array_like, optional, keyword-only
+        Var(μ̂) of the design that estimates μ when the rows of ``n`` are *other*
+        individuals (e.g. one more patient with n readings); default :func:`var_gls_mean`.
+
+    Returns
+    -------
+    ndarray, the broadcast shape of the inputs.
+
+    Examples
+    --------
+    Two groups of 2 readings, σ_b² = 1, σ_ε² = 4: w = 1/3, c = 2/3, Var(μ̂) = 3/2.
+
+    >>> pev([2, 2], 1.0, 4.0).round(12).tolist()                       # (2/3)²·3/2 + 2/3 = 4/3
+    [1.333333333333, 1.333333333333]
+    >>> pev([2, 2], 1.0, 4.0, target="deviation").round(12).tolist()   # 2/3 + (1/3)²·3/2 = 5/6
+    [0.833333333333, 0.833333333333]
+    """
+    target = check_choice(target, "target", ("group_mean", "deviation"))
+    n = np.atleast_1d(check_counts(n, "n"))
+    if var_mu is None:
+        var_mu = np.expand_dims(np.asarray(var_gls_mean(n, sigma_b2, sigma_e2)), -1)
     else:
-        values = list(group)
-    labels = pd.Series(values)
-    check_same_length(y, "y", labels, "group")
-    missing = labels.isna().to_numpy()
-    if missing.any():
-        pos = np.flatnonzero(missing)
-        raise ValueError(
-            f"group has {pos.size} missing label{'s' if pos.size > 1 else ''} "
-            f"(rows {', '.join(map(str, pos[:5]))}); every observation needs a group"
-        )
-    codes, levels = pd.factorize(labels, sort=True)
-    g = levels.size
-    if g < 2:
-        raise ValueError(f"group must have at least 2 distinct levels to separate σ_b² from σ_ε²; got {g}")
-    n = np.bincount(codes, minlength=g).astype(float)
-    mean = np.bincount(codes, weights=y, minlength=g) / n
-    resid = y - mean[codes]
-    ssw = float(resid @ resid)
-    return OnewayStats(levels=pd.Index(levels), n=n, mean=mean, ssw=ssw)
-
-
-def _quad(stats: OnewayStats, u, mu: float) -> float:
-    """Q = SSW + Σ u_i(ȳ_i − μ)², the quadratic form of the likelihood at μ."""
-    d = stats.mean - mu
-    return stats.ssw + float(u @ (d * d))
-
-
-def _gls_parts(stats: OnewayStats, gamma: float):
-    """(u, Σu, mu_hat, Q) at ratio γ: u_i = n_i/(1+n_iγ), μ̂ = Σu ȳ/Σu, Q = SSW + Σ u_i(ȳ_i − μ̂)²."""
-    u = stats.n / (1.0 + stats.n * gamma)
-    su = u.sum()
-    mu = float(u @ stats.mean / su)
-    return u, su, mu, _quad(stats, u, mu)
-
-
-def _profiled_deviance(gamma: float, stats: OnewayStats, reml: bool) -> float:
-    """-2 × log-likelihood with μ and σ_ε² profiled out, as a function of γ = σ_b²/σ_ε².
-
-    ML:   N(1 + log(2π Q/N)) + Σ log(1 + n_iγ)
-    REML: (N−1)(1 + log(2π Q/(N−1))) + Σ log(1 + n_iγ) + log Σ u_i
-    (the lme4 conventions: logLik = −deviance/2).
-    """
-    _, su, _, q = _gls_parts(stats, gamma)
-    logdet = float(np.log1p(stats.n * gamma).sum())
-    dof = stats.N - 1 if reml else stats.N
-    dev = dof * (1.0 + _LOG2PI + np.log(q / dof)) + logdet
-    if reml:
-        dev += np.log(su)
-    return dev
-
-
-def oneway_loglik(stats: OnewayStats, mu, sigma_b2, sigma_e2, *, reml: bool = True) -> float:
-    r"""Log-likelihood (REML by default) of the one-way model at given parameters.
-
-    ML:   :math:`-\tfrac12[N\log 2\pi\sigma_\varepsilon^2 + \sum_i\log(1+n_i\gamma)
-    + (\mathrm{SSW} + \sum_i u_i(\bar y_i-\mu)^2)/\sigma_\varepsilon^2]`, γ = σ_b²/σ_ε²,
-    u_i = n_i/(1+n_iγ).  REML replaces N by N − 1, adds :math:`\log\sum_i u_i`
-    and evaluates the quadratic form at the GLS :math:`\hat\mu` (``mu`` is then ignored).
-    """
-    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    if sigma_e2 <= 0:
-        raise ValueError("sigma_e2 must be > 0 for the likelihood to be finite")
-    gamma = sigma_b2 / sigma_e2
-    u, su, _, q = _gls_parts(stats, gamma)
-    if not reml:
-        q = _quad(stats, u, float(mu))
-    dof = stats.N - 1 if reml else stats.N
-    m2ll = dof * (_LOG2PI + np.log(sigma_e2)) + float(np.log1p(stats.n * gamma).sum()) + q / sigma_e2
-    if reml:
-        m2ll += np.log(su)
-    return -0.5 * float(m2ll)
-
-
-# The fit (REML / ML / ANOVA) lives in oneway_fit.py; imported last, it is part of this
-# module's public face so ``from blupteach.oneway import fit_oneway`` keeps working.
-from .oneway_fit import OnewayFit, fit_oneway  # noqa: E402
+        var_mu = np.asarray(check_variance(var_mu, "var_mu"))
+    w = np.asarray(shrinkage_weight(n, sigma_b2, sigma_e2))
+    c = conditional_variance(n, sigma_b2, sigma_e2)
+    return c + ((1.0 - w) ** 2 if target == "group_mean" else w**2) * var_mu

@@ -1,32 +1,27 @@
-r"""Fitting the one-way random-effects model: :func:`fit_oneway` and its result.
+r"""Fitting the one-way random-effects model: :func:`fit_oneway` and its result :class:`OnewayFit`.
 
 .. math:: y_{ij} = \mu + b_i + \varepsilon_{ij}
 
-The data are reduced once to sufficient statistics (:func:`blupteach.oneway.oneway_stats`,
+The data are reduced once to sufficient statistics (:func:`blupteach.oneway_likelihood.oneway_stats`,
 O(N)); REML and ML then maximise the likelihood profiled over the one ratio
-γ = σ_b²/σ_ε² (O(groups) per step); ANOVA is the method of moments.  The closed
-forms used at the estimates (w, BLUP, GLS μ̂) live in :mod:`blupteach.oneway`,
-which also re-exports :func:`fit_oneway` and :class:`OnewayFit`.
+γ = σ_b²/σ_ε² (O(groups) per step); ANOVA is the method of moments.  Everything the fit
+reports at the estimates (w, the BLUPs, μ̂, c_i, Var(μ̂), the PEV) is computed by the
+closed forms of :mod:`blupteach.oneway`, never re-typed here.  :class:`OnewayFit` satisfies
+the one fit interface :class:`blupteach.fit.Fit`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, sparse
 
-from ._validation import check_choice
-from .oneway import (
-    OnewayStats,
-    _gls_parts,
-    _profiled_deviance,
-    gls_mean,
-    oneway_loglik,
-    oneway_stats,
-    shrinkage_weight,
-)
+from ._validation import check_choice, group_codes
+from .fit import PredictionDesign
+from .oneway import conditional_variance, gls_mean, pev, shrinkage_weight, var_gls_mean
+from .oneway_likelihood import OnewayStats, gls_parts, oneway_loglik, oneway_stats, profiled_deviance, score
 
 __all__ = ["OnewayFit", "fit_oneway"]
 
@@ -35,9 +30,9 @@ __all__ = ["OnewayFit", "fit_oneway"]
 class OnewayFit:
     r"""Result of :func:`fit_oneway`.
 
-    One-way names (lesson symbols) and the general fit interface shared with the
-    mixed-model engine (``fixef``, ``sigma2``, ``varcorr``, ``ranef``, ``ranef_cov``,
-    ``loglik``, ``singular``), so intervals and panels work on either fit.
+    One-way names (lesson symbols) and the fit interface shared with the mixed-model
+    engine (:class:`blupteach.fit.Fit`: ``fixef``, ``sigma2``, ``varcorr``, ``ranef``,
+    ``ranef_cov``, ``loglik``, ``singular``, ``theta``, ``predict``, ``prediction_design``).
 
     Attributes
     ----------
@@ -50,17 +45,14 @@ class OnewayFit:
     singular : bool
         True when :math:`\hat\sigma_b^2 = 0` (the fit sits on the boundary).
     levels : pandas.Index, shape (g,)
-    n, mean, w, blup : ndarray, shape (g,)
-        Per group: observations, raw mean ȳ_i, weight w_i, BLUP :math:`\hat b_i = w_i(\bar y_i-\hat\mu)`.
-    cond_var : ndarray, shape (g,)
-        Conditional variance :math:`c_i = (1-w_i)\sigma_b^2 = w_i\sigma_\varepsilon^2/n_i`
-        of b_i given the data, μ treated as known (lme4's ``condVar``).
-    var_mu : float
-        :math:`\operatorname{Var}(\hat\mu) = 1/\sum_k(\sigma_b^2+\sigma_\varepsilon^2/n_k)^{-1}`.
-    pev : ndarray, shape (g,)
-        Henderson's prediction error variance :math:`\operatorname{Var}(\hat b_i - b_i)
-        = c_i + w_i^2\operatorname{Var}(\hat\mu)`, which counts the uncertainty in μ̂.
+    n, mean : ndarray, shape (g,)
+        Per group: observations n_i and raw mean ȳ_i.
     group_name : str
+
+    Derived from the closed forms at the estimates (properties): ``w``
+    (:func:`~blupteach.shrinkage_weight`), ``blup`` (w_i(ȳ_i − μ̂)), ``cond_var``
+    (:func:`~blupteach.conditional_variance`, lme4's condVar), ``var_mu``
+    (:func:`~blupteach.var_gls_mean`), ``pev`` (:func:`~blupteach.pev` of b̂_i).
     """
 
     method: str
@@ -72,15 +64,35 @@ class OnewayFit:
     levels: pd.Index
     n: np.ndarray
     mean: np.ndarray
-    w: np.ndarray
-    blup: np.ndarray
-    cond_var: np.ndarray
-    var_mu: float
-    pev: np.ndarray
     group_name: str = "group"
-    stats: OnewayStats | None = field(default=None, compare=False)
 
-    # --- the general fit interface (names shared with blupteach.mixed) ----
+    # --- the closed forms at the estimates ------------------------------------
+    @property
+    def w(self) -> np.ndarray:
+        """Shrinkage weights w_i = n_iσ̂_b²/(n_iσ̂_b² + σ̂_ε²), shape (g,)."""
+        return shrinkage_weight(self.n, self.sigma_b2, self.sigma_e2)
+
+    @property
+    def blup(self) -> np.ndarray:
+        """BLUPs b̂_i = w_i(ȳ_i − μ̂), shape (g,)."""
+        return self.w * (self.mean - self.mu)
+
+    @property
+    def cond_var(self) -> np.ndarray:
+        """c_i = (1 − w_i)σ̂_b², the conditional variance of b_i with μ known (lme4's condVar), shape (g,)."""
+        return conditional_variance(self.n, self.sigma_b2, self.sigma_e2)
+
+    @property
+    def var_mu(self) -> float:
+        """Var(μ̂) = 1/Σ_k u_k at the estimates."""
+        return var_gls_mean(self.n, self.sigma_b2, self.sigma_e2)
+
+    @property
+    def pev(self) -> np.ndarray:
+        """Henderson's PEV of b̂_i, c_i + w_i²Var(μ̂), shape (g,)."""
+        return pev(self.n, self.sigma_b2, self.sigma_e2, target="deviation")
+
+    # --- the fit interface (names shared with blupteach.mixed) -----------------
     @property
     def fixef(self) -> pd.Series:
         """Fixed effects by term name: here only ``(Intercept)`` = μ̂."""
@@ -107,9 +119,61 @@ class OnewayFit:
         return {self.group_name: self.cond_var.reshape(-1, 1, 1)}
 
     @property
+    def theta(self) -> np.ndarray:
+        """lme4's θ: the relative standard deviation √(σ̂_b²/σ̂_ε²), shape (1,)."""
+        return np.array([np.sqrt(self.sigma_b2 / self.sigma_e2)])
+
+    @property
     def lam(self) -> float:
         """The ridge penalty λ = σ̂_ε²/σ̂_b² at which penalised least squares gives these BLUPs (∞ if σ̂_b² = 0)."""
         return np.inf if self.sigma_b2 == 0 else self.sigma_e2 / self.sigma_b2
+
+    def _targets(self, newdata, factor):
+        """(codes, index): each target's level position (-1: never seen) and label."""
+        if factor is not None and factor != self.group_name:
+            raise ValueError(f"factor must be the fit's grouping factor {self.group_name!r} (or None); got {factor!r}")
+        if newdata is None:
+            return np.arange(self.levels.size), pd.Index(self.levels, name=self.group_name)
+        if isinstance(newdata, pd.DataFrame):
+            if self.group_name not in newdata.columns:
+                raise ValueError(f"newdata has no column {self.group_name!r} (the grouping factor); "
+                                 f"its columns are {list(newdata.columns)}")
+            newdata = newdata[self.group_name]
+        group_codes(newdata, "newdata")            # the one rule for labels: none missing
+        labels = pd.Index(list(newdata.to_numpy() if isinstance(newdata, pd.Series) else newdata), name=self.group_name)
+        return self.levels.get_indexer(labels), labels
+
+    def predict(self, newdata=None, *, factor: str | None = None) -> np.ndarray:
+        r"""Predicted group means :math:`\hat\mu + \hat b_i`, one per level, or per label of ``newdata``.
+
+        ``newdata``: group labels (a sequence, or a DataFrame with the grouping column);
+        a label the fit never saw is predicted at the population mean μ̂.
+        """
+        codes, _ = self._targets(newdata, factor)
+        b_hat = np.append(self.blup, 0.0)          # position -1: a level never seen
+        return self.mu + b_hat[codes]
+
+    def prediction_design(self, newdata=None, *, factor: str | None = None) -> PredictionDesign:
+        r"""X = 1 (N × 1), Z (N × g, one column per level, plus one per unseen label), G = σ̂_b² I.
+
+        The rows of X and Z are the observations sorted by group (only X'X, Z'Z and Z'X
+        matter, so their order is immaterial).  Targets: ``x0 = 1``, ``z0 = e_i``.
+        """
+        codes, index = self._targets(newdata, factor)
+        g = self.levels.size
+        unseen = pd.Index(index[codes < 0]).unique()
+        cols = codes.copy()
+        cols[codes < 0] = g + unseen.get_indexer(index[codes < 0])
+        q = g + unseen.size
+        N = int(self.n.sum())
+        rows = np.repeat(np.arange(g), self.n.astype(int))
+        Z = sparse.csr_matrix((np.ones(N), (np.arange(N), rows)), shape=(N, q))
+        z0 = np.zeros((codes.size, q))
+        z0[np.arange(codes.size), cols] = 1.0
+        n = np.where(codes >= 0, self.n[np.maximum(codes, 0)], 0.0)
+        return PredictionDesign(X=np.ones((N, 1)), Z=Z, G=self.sigma_b2 * np.eye(q), sigma_e2=self.sigma_e2,
+                                x0=np.ones((codes.size, 1)), z0=z0, prediction=self.predict(newdata, factor=factor),
+                                index=index, n=n)
 
     def predictions(self) -> pd.DataFrame:
         """One row per group: n, raw mean, w, BLUP, partial-pooling mean μ̂ + b̂_i."""
@@ -121,6 +185,7 @@ class OnewayFit:
 
     def __repr__(self) -> str:
         flag = "  (singular: σ_b² on the boundary 0)" if self.singular else ""
+        w = self.w
         return (
             f"One-way random-effects fit by {self.method}: {int(self.n.sum())} observations "
             f"in {self.n.size} groups of '{self.group_name}' (n from {int(self.n.min())} to {int(self.n.max())})\n"
@@ -128,7 +193,7 @@ class OnewayFit:
             f"  sigma_b2  = {self.sigma_b2:.6g}{flag}\n"
             f"  sigma_e2  = {self.sigma_e2:.6g}\n"
             f"  lam = sigma_e2/sigma_b2 = {self.lam:.6g}\n"
-            f"  w from {self.w.min():.3f} to {self.w.max():.3f}\n"
+            f"  w from {w.min():.3f} to {w.max():.3f}\n"
             f"  logLik    = {self.loglik:.6f} ({'REML' if self.method != 'ML' else 'ML'})"
         )
 
@@ -143,36 +208,20 @@ def _anova_estimates(stats: OnewayStats):
     return max(0.0, (msb - msw) / n0), msw
 
 
-def _score(gamma: float, stats: OnewayStats, reml: bool) -> float:
-    """d/dγ of the profiled deviance (zero at an interior optimum).
-
-    With u_i = n_i/(1+n_iγ) (so du_i/dγ = −u_i²), d_i = ȳ_i − μ̂ and Q = SSW + Σ u_i d_i²
-    (dQ/dγ = −Σ u_i² d_i², μ̂ minimising Q):
-    ML: −N Σu_i²d_i²/Q + Σu_i;  REML: −(N−1) Σu_i²d_i²/Q + Σu_i − Σu_i²/Σu_i.
-    """
-    u, su, mu, q = _gls_parts(stats, gamma)
-    d = stats.mean - mu
-    dof = stats.N - 1 if reml else stats.N
-    score = -dof * float((u * u) @ (d * d)) / q + su
-    if reml:
-        score -= float(u @ u) / su
-    return score
-
-
 def _polish(gamma: float, stats: OnewayStats, reml: bool) -> float:
     """Refine an interior optimum to machine precision by solving score(γ) = 0 near it."""
     lo, hi = gamma * (1 - 1e-4), gamma * (1 + 1e-4)
-    s_lo, s_hi = _score(lo, stats, reml), _score(hi, stats, reml)
+    s_lo, s_hi = score(lo, stats, reml), score(hi, stats, reml)
     if not (s_lo < 0 < s_hi):      # not bracketed (flat or odd surface): keep Brent's answer
         return gamma
-    return float(optimize.brentq(_score, lo, hi, args=(stats, reml), xtol=1e-300, rtol=4 * np.finfo(float).eps))
+    return float(optimize.brentq(score, lo, hi, args=(stats, reml), xtol=1e-300, rtol=4 * np.finfo(float).eps))
 
 
 def _maximise(stats: OnewayStats, reml: bool) -> float:
     """γ̂ = argmin of the profiled deviance over γ ≥ 0 (0 exactly when the boundary wins)."""
     # Search over rho = γ/(1+γ) in [0, 1): bounded, smooth, and the boundary is rho = 0.
     def dev_rho(rho):
-        return _profiled_deviance(rho / (1.0 - rho), stats, reml)
+        return profiled_deviance(rho / (1.0 - rho), stats, reml)
 
     upper = 1.0 - 1e-12
     res = optimize.minimize_scalar(dev_rho, bounds=(0.0, upper), method="bounded",
@@ -181,7 +230,7 @@ def _maximise(stats: OnewayStats, reml: bool) -> float:
     # Polish on log γ (Brent on rho is coarse in γ when γ is large), then compare with γ = 0.
     if rho > 1e-9:
         lg = np.log(rho / (1.0 - rho))
-        res2 = optimize.minimize_scalar(lambda t: _profiled_deviance(np.exp(t), stats, reml),
+        res2 = optimize.minimize_scalar(lambda t: profiled_deviance(np.exp(t), stats, reml),
                                         bracket=(lg - 0.1, lg + 0.1), method="brent",
                                         options={"xtol": 1e-12})
         gamma = float(np.exp(res2.x)) if res2.fun <= dev_rho(rho) else rho / (1.0 - rho)
@@ -189,7 +238,7 @@ def _maximise(stats: OnewayStats, reml: bool) -> float:
         gamma = _polish(gamma, stats, reml)
     else:
         gamma = 0.0
-    if _profiled_deviance(0.0, stats, reml) <= _profiled_deviance(gamma, stats, reml) + 1e-10:
+    if profiled_deviance(0.0, stats, reml) <= profiled_deviance(gamma, stats, reml) + 1e-10:
         gamma = 0.0
     return gamma
 
@@ -236,6 +285,8 @@ def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None)
     method = check_choice(method, "method", ("REML", "ML", "ANOVA"))
     if group_name is None:
         group_name = str(group.name) if isinstance(group, pd.Series) and group.name is not None else "group"
+    elif not isinstance(group_name, str) or not group_name:
+        raise ValueError(f"group_name must be a non-empty string (the grouping factor's name); got {group_name!r}")
     stats = oneway_stats(y, group)
     N, g = stats.N, stats.g
     if N - g < 1:
@@ -253,18 +304,13 @@ def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None)
     else:
         reml = method == "REML"
         gamma = _maximise(stats, reml)
-        _, _, _, q = _gls_parts(stats, gamma)
+        _, _, _, q = gls_parts(stats, gamma)
         sigma_e2 = q / (N - 1 if reml else N)
         sigma_b2 = gamma * sigma_e2
-        loglik = -0.5 * _profiled_deviance(gamma, stats, reml)
+        loglik = -0.5 * profiled_deviance(gamma, stats, reml)
 
-    mu, var_mu = gls_mean(stats.mean, stats.n, sigma_b2, sigma_e2)
-    w = shrinkage_weight(stats.n, sigma_b2, sigma_e2)
-    b_hat = w * (stats.mean - mu)
-    cond_var = (1.0 - w) * sigma_b2
-    pev = cond_var + w**2 * var_mu
     return OnewayFit(
-        method=method, mu=mu, sigma_b2=float(sigma_b2), sigma_e2=float(sigma_e2), loglik=float(loglik),
-        singular=bool(sigma_b2 == 0.0), levels=stats.levels, n=stats.n, mean=stats.mean, w=w,
-        blup=b_hat, cond_var=cond_var, var_mu=var_mu, pev=pev, group_name=group_name, stats=stats,
+        method=method, mu=gls_mean(stats.mean, stats.n, sigma_b2, sigma_e2), sigma_b2=float(sigma_b2),
+        sigma_e2=float(sigma_e2), loglik=float(loglik), singular=bool(sigma_b2 == 0.0), levels=stats.levels,
+        n=stats.n, mean=stats.mean, group_name=group_name,
     )

@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from ._validation import as_float_array, check_variance
+from ._validation import as_float_array, check_variance, check_variances, check_whole, group_codes
 from .mixed.henderson import mme
+from .simulate import random_folds, simulate_replicates
 
 __all__ = [
     "blup_lambda",
@@ -84,10 +85,7 @@ def indicator_design(group, *, covariates=None):
 
     Raises ``ValueError`` for missing labels or non-numeric / NaN covariates.
     """
-    g = pd.Series(np.asarray(group, dtype=object))
-    if g.isna().any():
-        raise ValueError(f"group has {int(g.isna().sum())} missing labels; drop those rows first")
-    codes, levels = pd.factorize(g, sort=True)
+    codes, levels = group_codes(group, "group")
     Z = np.zeros((codes.size, levels.size))
     Z[np.arange(codes.size), codes] = 1.0
     X = np.ones((codes.size, 1))
@@ -128,9 +126,15 @@ def penalized_objective(beta, b, X, Z, y, lam) -> float:
     4.0
     """
     X, Z, y = _check_xzy(X, Z, y)
+    if np.ndim(lam) != 0:
+        raise ValueError(f"lam must be a single number (one penalty); got {lam!r}")
     lam = float(_check_lams(lam)[0])
-    b = np.asarray(b, dtype=float)
-    r = y - X @ np.asarray(beta, dtype=float) - Z @ b
+    b = as_float_array(b, "b", ndim=1)
+    beta = as_float_array(beta, "beta", ndim=1)
+    if b.size != Z.shape[1] or beta.size != X.shape[1]:
+        raise ValueError(f"beta and b must have {X.shape[1]} and {Z.shape[1]} entries (columns of X and Z); "
+                         f"got {beta.size} and {b.size}")
+    r = y - X @ beta - Z @ b
     return float(r @ r + lam * b @ b)
 
 
@@ -235,9 +239,7 @@ def generalized_ridge(X, Z, y, G, sigma_e2):
     (:func:`blupteach.mme` with R = σ_ε²I); with G = σ_b²I it is :func:`ridge` at
     λ = σ_ε²/σ_b².  Raises ``ValueError`` if G is not positive definite or σ_ε² ≤ 0.
     """
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    if sigma_e2 <= 0:
-        raise ValueError(f"sigma_e2 must be > 0; got {sigma_e2}")
+    sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
     r = mme(X, Z, G, sigma_e2, y)
     return r.beta_hat, r.b_hat
 
@@ -252,10 +254,11 @@ class CVResult:
     scheme: str
 
 
-def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed: int = 0) -> CVResult:
+def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed) -> CVResult:
     r"""Choose λ by K-fold cross-validation over observations (rows), seeded.
 
-    Scheme: the rows are shuffled with ``numpy.random.default_rng(seed)`` and cut
+    Scheme: the rows are shuffled with ``numpy.random.default_rng(seed)`` (``seed`` required,
+    :func:`blupteach.simulate.random_folds`) and cut
     into ``n_folds`` folds of near-equal size; for each fold the ridge path is fitted
     on the other rows and scored by the mean squared error of :math:`x'\hat\beta + z'\hat b`
     on the held-out rows; ``lam_cv`` minimises the average over all held-out rows.
@@ -266,10 +269,7 @@ def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed: int = 0) -> CVResult:
     X, Z, y = _check_xzy(X, Z, y)
     lams = _check_lams(lam)
     N = y.size
-    if not isinstance(n_folds, (int, np.integer)) or not 2 <= n_folds <= N:
-        raise ValueError(f"n_folds must be an integer from 2 to {N} (the number of rows); got {n_folds!r}")
-    fold = np.empty(N, dtype=int)
-    fold[np.random.default_rng(seed).permutation(N)] = np.arange(N) % n_folds
+    fold = random_folds(N, n_folds, seed=seed)
     sse = np.zeros(lams.size)
     for k in range(n_folds):
         test = fold == k
@@ -281,7 +281,7 @@ def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed: int = 0) -> CVResult:
     return CVResult(lam=lams, cv_mse=cv, lam_cv=float(lams[np.argmin(cv)]), scheme=scheme)
 
 
-def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int = 400, seed: int = 0) -> pd.DataFrame:
+def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int = 400, seed) -> pd.DataFrame:
     r"""Bias², variance and MSE of the ridge group means :math:`\hat\beta_0 + \hat b_i` against λ, by simulation.
 
     One draw of true effects :math:`b_i \sim N(0, \sigma_b^2)` for ``g`` groups of ``n``
@@ -293,15 +293,10 @@ def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int
     Returns DataFrame with columns ``lam``, ``bias2``, ``variance``, ``mse``.
     """
     lams = _check_lams(lam)
-    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2")
-    for name, v in (("n", n), ("g", g), ("n_sims", n_sims)):
-        if not isinstance(v, (int, np.integer)) or v < 2:
-            raise ValueError(f"{name} must be an integer >= 2; got {v!r}")
-    rng = np.random.default_rng(seed)
-    truth = mu + rng.normal(0.0, np.sqrt(sigma_b2), g)
+    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)
+    n, g, n_sims = check_whole(n, "n", 2), check_whole(g, "g", 2), check_whole(n_sims, "n_sims", 2)
+    truth, Y = simulate_replicates(n, sigma_b2, sigma_e2, g=g, reps=n_sims, mu=mu, seed=seed)
     X, Z, _ = indicator_design(np.repeat(np.arange(g), n))
-    Y = (Z @ truth)[:, None] + rng.normal(0.0, np.sqrt(sigma_e2), (g * n, n_sims))
     beta, b = _path(X, Z, Y, lams)                     # (m, 1, S), (m, g, S)
     est = beta[:, :1, :] + b                          # (m, g, S)
     bias2 = ((est.mean(2) - truth) ** 2).mean(1)

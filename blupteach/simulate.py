@@ -31,9 +31,18 @@ only rescales them, :math:`b_i = \sqrt{\sigma_b^2}\,z_i`,
 :math:`\varepsilon_{ij} = \sqrt{\sigma_\varepsilon^2}\,e_{ij}`, and takes each
 patient's first ``n_i`` readings.  A live panel moving a slider therefore moves
 the *same* patients smoothly, and returning a slider to a value brings back the
-same numbers.  :func:`simulate_oneway` is the one-shot version;
-:func:`score_pooling` scores complete, no and partial pooling against the
-truth.  Lessons 01, 02.
+same numbers.  :func:`simulate_oneway` is the one-shot version.
+
+The one home of random draws
+----------------------------
+Every random number the package draws comes from this module, and every function here
+takes ``seed`` (required: a whole number >= 0 or a ``numpy.random.Generator``, checked by
+one rule).  Besides the patients above: :func:`draw_effects` (Gaussian or two-point
+effects, lesson 04), :func:`simulate_group_stats` (whole data sets reduced to their
+sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replicates`
+(repeated noise on fixed true means, lesson 03) and :func:`random_folds`
+(cross-validation folds).  Scoring estimates against the truth is math, not data:
+:func:`blupteach.score_pooling` lives in :mod:`blupteach.pooling`.
 """
 
 from __future__ import annotations
@@ -43,19 +52,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import as_float_array, check_counts, check_variance, check_whole
-from .oneway import gls_mean, partial_pooling
+from ._validation import as_float_array, check_choice, check_counts, check_scalar, check_seed, check_variance, check_whole
 
-__all__ = ["OnewaySample", "StandardDraws", "simulate_oneway", "score_pooling"]
+__all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects",
+           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds"]
+
+#: Distributions of the effects b_i, each with mean 0 and variance σ_b²: Gaussian, or
+#: two-point (±σ_b with probability 1/2 each: the same mean and variance, another shape).
+EFFECTS = ("gaussian", "two_point")
 
 
-def _check_seed(seed):
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"seed must be a whole number >= 0 (every draw is seeded so that notebooks "
-            f"print the same numbers each run); got {seed!r}"
-        )
-    return int(seed)
+def _standard_effects(size, effects: str, rng: np.random.Generator) -> np.ndarray:
+    """Standardised effects z (mean 0, variance 1): N(0, 1) or ±1 with probability 1/2."""
+    if effects == "gaussian":
+        return rng.standard_normal(size)
+    return rng.choice([-1.0, 1.0], size=size)
 
 
 @dataclass(frozen=True)
@@ -99,9 +110,11 @@ class OnewaySample:
         r"""Each patient's own mean :math:`\bar y_i` (no pooling), shape (g,)."""
         return np.bincount(self.group, weights=self.y, minlength=self.g) / self.n
 
-    def frame(self) -> pd.DataFrame:
-        """The readings as a DataFrame with columns ``patient`` and ``y`` (for :func:`fit_oneway`)."""
-        return pd.DataFrame({"patient": self.group, "y": self.y})
+    def frame(self, group_name: str = "patient") -> pd.DataFrame:
+        """The readings as a DataFrame with columns ``group_name`` (patient index) and ``y`` (for :func:`fit_oneway`)."""
+        if not isinstance(group_name, str) or not group_name or group_name == "y":
+            raise ValueError(f"group_name must be a non-empty column name other than 'y'; got {group_name!r}")
+        return pd.DataFrame({group_name: self.group, "y": self.y})
 
 
 class StandardDraws:
@@ -113,8 +126,10 @@ class StandardDraws:
         Number of patients.
     n_max : int >= 1
         Most readings any patient can be given later.
-    seed : int >= 0, keyword-only
-        Seed of ``numpy.random.default_rng``.
+    seed : int >= 0 or numpy.random.Generator, keyword-only
+        Seed of ``numpy.random.default_rng`` (or a Generator to draw from).
+    effects : {'gaussian', 'two_point'}, keyword-only
+        Distribution of the standardised effects z_i (:data:`EFFECTS`).
 
     Attributes
     ----------
@@ -133,12 +148,12 @@ class StandardDraws:
     (6,)
     """
 
-    def __init__(self, g: int, n_max: int, *, seed: int):
+    def __init__(self, g: int, n_max: int, *, seed, effects: str = "gaussian"):
         self.g = check_whole(g, "g")
         self.n_max = check_whole(n_max, "n_max")
-        self.seed = _check_seed(seed)
-        rng = np.random.default_rng(self.seed)
-        self.z_b = rng.standard_normal(self.g)
+        self.effects = check_choice(effects, "effects", EFFECTS)
+        rng = check_seed(seed)
+        self.z_b = _standard_effects(self.g, self.effects, rng)
         self.z_e = rng.standard_normal((self.g, self.n_max))
 
     def sample(self, n, sigma_b2, sigma_e2, mu: float = 0.0) -> OnewaySample:
@@ -173,7 +188,7 @@ class StandardDraws:
                 raise ValueError(f"{name} must be a single number; got shape {np.shape(value)}")
         sigma_b2 = float(check_variance(sigma_b2, "sigma_b2"))
         sigma_e2 = float(check_variance(sigma_e2, "sigma_e2"))
-        mu = float(as_float_array(mu, "mu", ndim=0))
+        mu = check_scalar(mu, "mu")
         keep = np.arange(self.n_max) < n_arr[:, None]          # first n_i readings of patient i
         b = np.sqrt(sigma_b2) * self.z_b
         y = mu + b[:, None] + np.sqrt(sigma_e2) * self.z_e      # (g, n_max); row-major = patient by patient
@@ -182,7 +197,8 @@ class StandardDraws:
                             sigma_b2=sigma_b2, sigma_e2=sigma_e2)
 
 
-def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 0.0, seed: int) -> OnewaySample:
+def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 0.0, effects: str = "gaussian",
+                    seed) -> OnewaySample:
     r"""Simulate patients with known true means from :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`.
 
     :math:`b_i \sim N(0, \sigma_b^2)`, :math:`\varepsilon_{ij} \sim N(0, \sigma_\varepsilon^2)`,
@@ -199,7 +215,9 @@ def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 
         Number of patients (required when ``n`` is a scalar; must match ``len(n)`` otherwise).
     mu : float, keyword-only
         Population mean.
-    seed : int >= 0, keyword-only
+    effects : {'gaussian', 'two_point'}, keyword-only
+        Distribution of b_i (:data:`EFFECTS`): N(0, σ_b²), or ±σ_b with probability 1/2.
+    seed : int >= 0 or numpy.random.Generator, keyword-only
         Required: every draw in the course is seeded.
 
     Returns
@@ -234,45 +252,141 @@ def simulate_oneway(n, sigma_b2, sigma_e2, *, g: int | None = None, mu: float = 
         n_max = int(np.max(check_counts(n_vec, "n")))
     if n_max < 1:
         raise ValueError("n must be >= 1 for every patient (a patient with no readings has no mean to pool)")
-    return StandardDraws(g, n_max, seed=seed).sample(n, sigma_b2, sigma_e2, mu)
+    return StandardDraws(g, n_max, seed=seed, effects=effects).sample(n, sigma_b2, sigma_e2, mu)
 
 
-def score_pooling(sample: OnewaySample):
-    r"""Return the three estimates of every patient's mean and their mean squared errors.
-
-    With the variances known (the values ``sample`` was drawn with):
-
-    * complete pooling: the grand mean of all readings, :math:`\bar y_{\cdot\cdot}`, for everyone;
-    * no pooling: each patient's own mean :math:`\bar y_i`;
-    * partial pooling (the BLUP): :math:`w_i\bar y_i + (1-w_i)\hat\mu`, with
-      :math:`w_i = n_i\sigma_b^2/(n_i\sigma_b^2+\sigma_\varepsilon^2)` and μ̂ the GLS mean.
+def draw_effects(size, sigma_b2, *, effects: str = "gaussian", seed) -> np.ndarray:
+    r"""Draw ``size`` effects b with mean 0 and variance σ_b²: Gaussian, or ±σ_b with probability 1/2.
 
     Parameters
     ----------
-    sample : OnewaySample
-
-    Returns
-    -------
-    estimates : dict of ndarray, shape (g,)
-        Keys ``"complete"``, ``"no"``, ``"partial"``.
-    mse : dict of float
-        :math:`\frac1g\sum_i(\text{estimate}_i - (\mu+b_i))^2` for each key.
+    size : int or tuple of int
+    sigma_b2 : float >= 0
+    effects : {'gaussian', 'two_point'}, keyword-only
+    seed : int >= 0 or numpy.random.Generator, keyword-only
+        A lesson that draws several times passes its one Generator (``rng``).
 
     Examples
     --------
-    >>> s = simulate_oneway(3, 25.0, 100.0, g=200, mu=100.0, seed=1)
-    >>> est, mse = score_pooling(s)
-    >>> bool(mse["partial"] < min(mse["complete"], mse["no"]))
-    True
+    >>> b = draw_effects(4, 9.0, effects="two_point", seed=0)
+    >>> sorted(set(np.abs(b).tolist()))                  # every effect is ±3
+    [3.0]
     """
-    if not isinstance(sample, OnewaySample):
-        raise ValueError(f"sample must be an OnewaySample (from simulate_oneway); got {type(sample).__name__}")
-    ybar = sample.group_means
-    mu_hat, _ = gls_mean(ybar, sample.n, sample.sigma_b2, sample.sigma_e2)
-    estimates = {
-        "complete": np.full(sample.g, sample.y.mean()),
-        "no": ybar,
-        "partial": partial_pooling(ybar, sample.n, mu_hat, sample.sigma_b2, sample.sigma_e2),
-    }
-    mse = {k: float(np.mean((v - sample.true_mean) ** 2)) for k, v in estimates.items()}
-    return estimates, mse
+    effects = check_choice(effects, "effects", EFFECTS)
+    sd = np.sqrt(check_variance(sigma_b2, "sigma_b2"))
+    if np.ndim(sd) != 0:
+        raise ValueError(f"sigma_b2 must be a single number; got shape {np.shape(sigma_b2)}")
+    return sd * _standard_effects(size, effects, check_seed(seed))
+
+
+@dataclass(frozen=True)
+class GroupStatsDraws:
+    r"""``sims`` one-way data sets, each reduced to its sufficient statistics (and its truth).
+
+    Attributes
+    ----------
+    n : ndarray (g,)                  observations per group
+    b : ndarray (sims, g)             true effects b_i
+    group_means : ndarray (sims, g)   ȳ_i = μ + b_i + ε̄_i
+    ssw : ndarray (sims,)             within-group sum of squares, σ_ε²χ²_{N−g}
+    new_noise : ndarray (sims, g) or None   a new reading's noise ε_new per group
+    mu : float
+    """
+
+    n: np.ndarray
+    b: np.ndarray
+    group_means: np.ndarray
+    ssw: np.ndarray
+    new_noise: np.ndarray | None
+    mu: float
+
+
+def simulate_group_stats(n, sigma_b2, sigma_e2, *, sims: int, mu: float = 0.0, new_observation: bool = False,
+                         seed) -> GroupStatsDraws:
+    r"""Draw ``sims`` one-way data sets directly as sufficient statistics.
+
+    .. math::
+
+        ar y_i = \mu + b_i + ararepsilon_i, \quad b_i \sim N(0, \sigma_b^2), \quad
+        ararepsilon_i \sim N(0, \sigma_arepsilon^2/n_i), \qquad
+        \mathrm{SSW} \sim \sigma_arepsilon^2\chi^2_{N-g}\ 	ext{independent of the means},
+
+    which is what the readings themselves would give, at O(groups) per data set.  With
+    ``new_observation=True`` each group also gets one new reading's noise
+    :math:`arepsilon_{new} \sim N(0, \sigma_arepsilon^2)`.
+
+    Parameters
+    ----------
+    n : array_like of int >= 1, shape (g,)
+    sigma_b2, sigma_e2 : float >= 0
+    sims : int >= 1, keyword-only
+    mu : float, keyword-only
+    new_observation : bool, keyword-only
+    seed : int >= 0 or numpy.random.Generator, keyword-only
+
+    Examples
+    --------
+    >>> d = simulate_group_stats([5, 5, 5], 25.0, 100.0, sims=2, seed=0)
+    >>> d.group_means.shape, d.ssw.shape
+    ((2, 3), (2,))
+    """
+    n = np.atleast_1d(check_counts(n, "n")).astype(float)
+    if n.ndim != 1 or (n < 1).any():
+        raise ValueError(f"n must be a list of whole numbers >= 1, one per group; got {n.tolist()}")
+    sims = check_whole(sims, "sims")
+    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
+    mu = check_scalar(mu, "mu")
+    rng = check_seed(seed)
+    g = n.size
+    b = rng.standard_normal((sims, g)) * np.sqrt(sigma_b2)
+    ybar = mu + b + rng.standard_normal((sims, g)) * np.sqrt(sigma_e2 / n)
+    dof = n.sum() - g
+    ssw = sigma_e2 * rng.chisquare(dof, sims) if dof > 0 else np.zeros(sims)
+    new = rng.standard_normal((sims, g)) * np.sqrt(sigma_e2) if new_observation else None
+    return GroupStatsDraws(n=n, b=b, group_means=ybar, ssw=ssw, new_noise=new, mu=mu)
+
+
+def simulate_replicates(n: int, sigma_b2, sigma_e2, *, g: int, reps: int, mu: float = 0.0, seed):
+    r"""Fixed true group means and ``reps`` replicate data sets of noise around them.
+
+    One draw :math:`	heta_i = \mu + b_i`, :math:`b_i \sim N(0, \sigma_b^2)` for ``g`` groups;
+    then ``reps`` independent data sets :math:`y_{ij} = 	heta_i + arepsilon_{ij}` of ``n``
+    readings a group (rows group by group).  What a bias–variance study needs: the truth
+    held fixed while the noise varies.
+
+    Returns
+    -------
+    truth : ndarray (g,)
+    Y : ndarray (g·n, reps)
+
+    Examples
+    --------
+    >>> truth, Y = simulate_replicates(3, 4.0, 1.0, g=2, reps=5, seed=0)
+    >>> truth.shape, Y.shape
+    ((2,), (6, 5))
+    """
+    n, g, reps = check_whole(n, "n"), check_whole(g, "g"), check_whole(reps, "reps")
+    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
+    rng = check_seed(seed)
+    truth = check_scalar(mu, "mu") + rng.normal(0.0, np.sqrt(sigma_b2), g)
+    Y = np.repeat(truth, n)[:, None] + rng.normal(0.0, np.sqrt(sigma_e2), (g * n, reps))
+    return truth, Y
+
+
+def random_folds(N: int, n_folds: int, *, seed) -> np.ndarray:
+    """Fold label (0..n_folds−1) of each of ``N`` rows: rows shuffled, then dealt round in turn.
+
+    Folds differ in size by at most one row.
+
+    Examples
+    --------
+    >>> np.bincount(random_folds(10, 3, seed=0)).tolist()
+    [4, 3, 3]
+    """
+    N = check_whole(N, "N")
+    n_folds = check_whole(n_folds, "n_folds", 2)
+    if n_folds > N:
+        raise ValueError(f"n_folds must be at most {N} (the number of rows); got {n_folds}")
+    fold = np.empty(N, dtype=int)
+    fold[check_seed(seed).permutation(N)] = np.arange(N) % n_folds
+    return fold

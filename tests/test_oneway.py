@@ -89,17 +89,18 @@ def test_blup_with_n_zero_and_sigma_b2_zero():
 def test_gls_mean_hand_values():
     # u_i = 1/(σ_b² + σ_ε²/n_i) = 1/(1 + 2) = 1/3 and 1/(1 + 0.2) = 5/6
     # μ̂ = (10/3 + 14·5/6)/(1/3 + 5/6) = 15/(7/6) = 90/7;  Var(μ̂) = 1/(7/6) = 6/7
-    mu_hat, var_mu = bt.gls_mean([10.0, 14.0], [2, 20], 1.0, 4.0)
-    assert mu_hat == pytest.approx(90 / 7, rel=1e-14)
-    assert var_mu == pytest.approx(6 / 7, rel=1e-14)
+    assert bt.gls_mean([10.0, 14.0], [2, 20], 1.0, 4.0) == pytest.approx(90 / 7, rel=1e-14)
+    assert bt.var_gls_mean([2, 20], 1.0, 4.0) == pytest.approx(6 / 7, rel=1e-14)
+    assert bt.gls_weights([2, 20], 1.0, 4.0) == pytest.approx([2 / 7, 5 / 7], rel=1e-14)
     # equal n: the plain average; Var = (1 + 4/2)/2 = 3/2
-    assert bt.gls_mean([10.0, 14.0], [2, 2], 1.0, 4.0) == pytest.approx((12.0, 1.5), rel=1e-14)
+    assert bt.gls_mean([10.0, 14.0], [2, 2], 1.0, 4.0) == pytest.approx(12.0, rel=1e-14)
+    assert bt.var_gls_mean([2, 2], 1.0, 4.0) == pytest.approx(1.5, rel=1e-14)
 
 
 def test_gls_mean_differs_from_raw_grand_mean_when_unbalanced():
     """The population mean is the GLS μ̂ (90/7 above), not the raw mean of the observations (13.64)."""
     raw_grand = (2 * 10.0 + 20 * 14.0) / 22
-    mu_hat, _ = bt.gls_mean([10.0, 14.0], [2, 20], 1.0, 4.0)
+    mu_hat = bt.gls_mean([10.0, 14.0], [2, 20], 1.0, 4.0)
     assert abs(mu_hat - raw_grand) > 0.5
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import blupteach as bt
-from blupteach.simulate import OnewaySample, StandardDraws, score_pooling, simulate_oneway
+from blupteach.pooling import score_pooling
+from blupteach.simulate import OnewaySample, StandardDraws, simulate_oneway
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -78,7 +79,7 @@ def test_score_pooling_hand_case():
 
 
 def test_score_pooling_refuses_other_input():
-    with pytest.raises(ValueError, match="sample must be an OnewaySample"):
+    with pytest.raises(ValueError, match="sample must be a simulated sample with its truth"):
         score_pooling([1.0, 2.0])
 
 

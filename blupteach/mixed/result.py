@@ -78,12 +78,18 @@ class LmmFit:
         X, _ = build_columns(newdata, self.design.parsed.fixed, dict(self.design.xlevels))
         return X
 
-    def predict(self, newdata, include_random: bool = True) -> np.ndarray:
+    def predict(self, newdata=None, include_random: bool = True) -> np.ndarray:
         r"""Predictions :math:`x'\hat\beta + z'\hat b` for the rows of ``newdata``.
 
-        With ``include_random=False``, or for a level not seen in the fit, the
-        random part is 0 (the population prediction).  Returns ndarray (n_rows,).
+        ``newdata=None``: one prediction per level of the first grouping factor, at that
+        level's average design row (the targets of :meth:`prediction_design`).  With
+        ``include_random=False``, or for a level not seen in the fit, the random part is
+        0 (the population prediction).  Returns ndarray (n_rows,).
         """
+        if newdata is None:
+            if not include_random:
+                return self.prediction_design().x0 @ self.fixef.to_numpy()
+            return self.prediction_design().prediction
         X = self._fixed_part(newdata)
         pred = X @ self.fixef.to_numpy()
         if not include_random:
@@ -98,6 +104,17 @@ class LmmFit:
             seen = codes >= 0
             pred[seen] += (Zk[seen] * re[codes[seen]]).sum(1)
         return pred
+
+    def prediction_design(self, newdata=None, *, factor: str | None = None):
+        """The :class:`blupteach.fit.PredictionDesign` (X, Z, G, σ̂², x0, z0) of the targets.
+
+        Default targets: one per level of ``factor`` (the formula's first grouping factor
+        if None) at that level's average design row; with ``newdata`` (a DataFrame with
+        the formula's columns), one per row, a level never seen being predicted at the
+        population level (:mod:`blupteach.mixed.prediction`).
+        """
+        from .prediction import prediction_design
+        return prediction_design(self, newdata, factor=factor)
 
     def conditional_ranef(self, rows) -> dict:
         r"""BLUPs of the levels in ``rows`` from those rows alone, at the fitted θ, σ² and β̂.

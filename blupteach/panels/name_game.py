@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..name_game import conditional_bias, linear_predictor_mse
+from ..best_linear import conditional_bias, linear_predictor_mse
 from ..oneway import shrinkage_weight as weight
 from ..plots import COLORS, building, new_figure
 from ..widgets import Panel, Slider

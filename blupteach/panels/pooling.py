@@ -20,7 +20,8 @@ import numpy as np
 
 from ..oneway import shrinkage_weight
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
-from ..simulate import StandardDraws, score_pooling
+from ..pooling import score_pooling
+from ..simulate import StandardDraws
 from ..widgets import Panel, Slider
 
 # A log slider snaps to min·10^(k·step) (step in powers of ten): the steps put the

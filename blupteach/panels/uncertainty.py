@@ -114,7 +114,7 @@ def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Pan
     """
     if fit is None:
         from .. import datasets
-        from ..oneway import fit_oneway
+        from ..oneway_fit import fit_oneway
         exam = datasets.load("exam_schools")
         fit = fit_oneway(exam["normexam"], exam["school"].astype(str), group_name="school")
     mu = float(fit.fixef.iloc[0])

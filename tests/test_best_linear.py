@@ -1,4 +1,4 @@
-"""Tests of blupteach.name_game (claims C12-C16, lesson 04) and the lesson-04 panel.
+"""Tests of blupteach.best_linear and blupteach.posterior (claims C12-C16, lesson 04) and the lesson-04 panel.
 
 Known variances throughout, as the claims require.  Monte-Carlo checks: the size is stated
 in each test; the tolerance is 4 sample standard errors of that size; seeds are fixed.
@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 import blupteach as bt
-from blupteach.name_game import conditional_bias, draw_effects
+from blupteach.best_linear import conditional_bias
+from blupteach.simulate import draw_effects
 
 N_SIZES = [1, 2, 3, 5, 8, 20, 2, 4]          # unbalanced
 SB2, SE2 = 4.0, 9.0
@@ -17,7 +18,8 @@ SB2, SE2 = 4.0, 9.0
 
 @pytest.fixture(scope="module")
 def data():
-    return bt.draw_groups(N_SIZES, SB2, SE2, mu=50.0, seed=42)
+    s = bt.simulate_oneway(N_SIZES, SB2, SE2, mu=50.0, seed=42)
+    return s.frame("group"), s.b
 
 
 def _design(data):
@@ -62,7 +64,7 @@ def test_C13_mse_is_one_minus_w_sigma_b2_for_both_distributions(effects):
     """200,000 individuals, μ known; tolerance 4·sd(err²)/√200000 (≈ 1.3% of the MSE)."""
     n, size = 4, 200_000
     rng = np.random.default_rng(13)
-    b = draw_effects(size, SB2, effects=effects, rng=rng)
+    b = draw_effects(size, SB2, effects=effects, seed=rng)
     ybar = b + np.sqrt(SE2 / n) * rng.standard_normal(size)
     w = bt.shrinkage_weight(n, SB2, SE2)
     sq = (w * ybar - b) ** 2
@@ -157,7 +159,7 @@ def test_C16_two_point_posterior_beats_blup():
     """200,000 individuals, μ known; paired difference of squared errors > 4 SE."""
     n, size = 4, 200_000
     rng = np.random.default_rng(16)
-    b = draw_effects(size, SB2, effects="two_point", rng=rng)
+    b = draw_effects(size, SB2, effects="two_point", seed=rng)
     ybar = b + np.sqrt(SE2 / n) * rng.standard_normal(size)
     w = bt.shrinkage_weight(n, SB2, SE2)
     diff = (w * ybar - b) ** 2 - (bt.two_point_posterior_mean(ybar, n, SB2, SE2) - b) ** 2
@@ -170,13 +172,13 @@ def test_C16_two_point_posterior_beats_blup():
 # ---------------------------------------------------------------------------
 def test_bad_input():
     with pytest.raises(ValueError, match="effects"):
-        bt.draw_groups([2, 2], 1.0, 1.0, effects="uniform")
+        bt.simulate_oneway([2, 2], 1.0, 1.0, effects="uniform", seed=0)
     with pytest.raises(ValueError, match="sigma_e2"):
         bt.blup_matrix(["a", "b"], 1.0, 0.0)
     with pytest.raises(ValueError, match="groups"):
         bt.linear_predictor_mse(0.5, 4, 1.0, 1.0, groups=1)
-    with pytest.raises(ValueError, match="n (is empty|must list)"):
-        bt.draw_groups([], 1.0, 1.0)
+    with pytest.raises(ValueError, match="n is empty"):
+        bt.simulate_oneway([], 1.0, 1.0, seed=0)
     with pytest.raises(ValueError, match="group must have"):
         bt.gaussian_posterior_mean([1.0, 2.0], ["a"], 1.0, 1.0)
 

@@ -1,0 +1,125 @@
+r"""What a prediction from a general fit needs: the design of :class:`blupteach.fit.PredictionDesign`.
+
+From a fit of :math:`y = X\beta + Zb + \varepsilon` (:func:`blupteach.fit_lmm`) and the targets
+:math:`x_0'\beta + z_0'b`:
+
+* Z, the N × q random-effects design, each block's columns level-major (level 0's terms,
+  then level 1's, ...), the order of ``ranef[name].to_numpy().ravel()``;
+* G = block-diag over blocks of I_levels ⊗ Σ_block (Σ = ``varcorr[name]``), or σ²_K·K for a
+  known-K block;
+* the targets.  By default one per level of the chosen grouping factor, at that level's
+  *average design row* (x0 = mean of its rows of X, z0 = mean of its rows of Z); for a
+  random-intercept model without covariates that is x0 = 1, z0 = e_i, the group mean
+  μ + b_i exactly.  With ``newdata``, one per row: its fixed-effects row and, for each
+  grouping factor, its level's columns.  A level never seen in the fit gets k new columns
+  of Z with no data behind them and the block's Σ in G: its BLUP is 0 and its prediction
+  error carries all of Σ (the population-level prediction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, sparse
+
+from ..fit import PredictionDesign
+from .design import sparse_Z
+from .formula import build_columns, factor_codes
+
+__all__ = ["prediction_design"]
+
+
+def _cov(fit, block) -> np.ndarray:
+    """Σ of one block's level (k × k): varcorr's matrix, or σ²_K for a known-K block."""
+    return np.asarray(fit.varcorr[block.spec.name], float)
+
+
+def _G(fit, blocks) -> np.ndarray:
+    """G = block-diag over blocks of I_levels ⊗ Σ_block, or σ²_K·K for a known-K block."""
+    Gs = []
+    for b in blocks:
+        cov = _cov(fit, b)
+        Gs.append(float(cov.ravel()[0]) * np.asarray(b.K, float) if b.K is not None
+                  else np.kron(np.eye(len(b.levels)), cov))
+    return linalg.block_diag(*Gs)
+
+
+def _block(blocks, factor):
+    names = [b.spec.name for b in blocks]
+    if factor is None:
+        return blocks[0]
+    if factor not in names:
+        raise ValueError(f"factor must be one of the fit's grouping factors {names}; got {factor!r}")
+    return blocks[names.index(factor)]
+
+
+def _level_targets(design, Z, factor):
+    """x0, z0 at each level's average design row, the index and each level's n."""
+    blk = _block(design.blocks, factor)
+    l = len(blk.levels)
+    codes = np.asarray(blk.codes)
+    ok = codes >= 0
+    n = np.bincount(codes[ok], minlength=l).astype(float)
+    A = sparse.csr_matrix((1.0 / n[codes[ok]], (codes[ok], np.flatnonzero(ok))), shape=(l, design.X.shape[0]))
+    return A @ design.X, (A @ Z).toarray(), pd.Index(blk.levels, name=blk.spec.name), n
+
+
+def _row_targets(fit, newdata, factor):
+    """x0, z0 (with new columns for unseen levels), the extra G blocks, the index and n."""
+    design = fit.design
+    x0 = fit._fixed_part(newdata)
+    m = len(newdata)
+    z_seen, z_new, G_new = [], [], []
+    counted = _block(design.blocks, factor)
+    n = np.zeros(m)
+    for b in design.blocks:
+        cols = [v for v in b.spec.factor if v not in newdata.columns]
+        if cols:
+            raise ValueError(f"newdata has no column(s) {cols} for the grouping factor {b.spec.name!r}")
+        codes, _ = factor_codes(newdata, b.spec.factor, b.levels)
+        Zk, _ = build_columns(newdata, b.spec.terms, dict(design.xlevels))
+        k, l = b.k, len(b.levels)
+        Zb = np.zeros((m, k * l))
+        seen = np.flatnonzero(codes >= 0)
+        Zb[seen[:, None], codes[seen, None] * k + np.arange(k)] = Zk[seen]
+        z_seen.append(Zb)
+        if b is counted:
+            n[seen] = np.bincount(b.codes[b.codes >= 0], minlength=l)[codes[seen]]
+        unseen = np.flatnonzero(codes < 0)
+        if unseen.size:
+            if b.K is not None:
+                raise ValueError(f"newdata has level(s) of {b.spec.name!r} that are not in its relationship "
+                                 "matrix K; a known-K factor can only predict levels in K")
+            new_codes, labels = factor_codes(newdata.iloc[unseen], b.spec.factor)
+            Zn = np.zeros((m, k * len(labels)))
+            Zn[unseen[:, None], new_codes[:, None] * k + np.arange(k)] = Zk[unseen]
+            z_new.append(Zn)
+            G_new.append(np.kron(np.eye(len(labels)), _cov(fit, b)))
+    z0 = np.hstack(z_seen + z_new)
+    return x0, z0, G_new, pd.Index(newdata.index), n
+
+
+def prediction_design(fit, newdata=None, *, factor: str | None = None) -> PredictionDesign:
+    """The :class:`~blupteach.fit.PredictionDesign` of a general fit (module docstring)."""
+    design = fit.design
+    X = np.asarray(design.X, float)
+    Z = sparse_Z(design.blocks, X.shape[0])
+    G = _G(fit, design.blocks)
+    if newdata is None:
+        _block(design.blocks, factor)                       # a bad factor name raises here
+        x0, z0, index, n = _level_targets(design, Z, factor)
+    else:
+        if not isinstance(newdata, pd.DataFrame):
+            raise ValueError(f"newdata must be a pandas DataFrame with the formula's columns; got {type(newdata).__name__}")
+        if len(newdata) == 0:
+            raise ValueError("newdata has no rows; give at least one row to predict")
+        _block(design.blocks, factor)
+        x0, z0, G_new, index, n = _row_targets(fit, newdata, factor)
+        if G_new:
+            extra = sum(g.shape[0] for g in G_new)
+            Z = sparse.hstack([Z, sparse.csc_matrix((X.shape[0], extra))], format="csc")
+            G = linalg.block_diag(G, *G_new)
+    b_hat = np.concatenate([fit.ranef[b.spec.name].to_numpy(float).ravel() for b in design.blocks])
+    prediction = x0 @ fit.fixef.to_numpy(float) + z0[:, :b_hat.size] @ b_hat
+    return PredictionDesign(X=X, Z=Z, G=G, sigma_e2=float(fit.sigma2), x0=np.asarray(x0), z0=z0,
+                            prediction=prediction, index=index, n=n)
