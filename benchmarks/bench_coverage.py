@@ -1,4 +1,4 @@
-"""Coverage simulator at lesson 05's default settings (blupteach.coverage.LESSON_05).
+"""Coverage simulator at lesson 05's default settings (the settings of lesson 05's coverage study, restated here: lesson settings live in the lesson).
 
 Prints one line (tools match lines by their first word)::
 
@@ -13,7 +13,10 @@ from __future__ import annotations
 import statistics
 import time
 
-from blupteach.coverage import LESSON_05, simulate_coverage
+from blupteach.coverage import simulate_coverage
+
+#: Lesson 05's study (lessons/05_uncertainty.ipynb, the cell that sets ``settings``).
+LESSON_05 = dict(n=5, sigma_b2=25.0, sigma_e2=100.0, groups=10, sims=4000, seed=5)
 
 
 def main() -> None:
