@@ -222,10 +222,11 @@ def _parse_cached(formula: str) -> ParsedFormula:
         if not terms:
             raise ValueError(f"formula {formula!r}: the random term {op!r} has no terms (its intercept is "
                              "removed and nothing else is left)")
-        # lme4's expandDoubleVerts: (x1 + x2 || g) → (1 | g) + (0 + x1 | g) + (0 + x2 | g)
+        # lme4's expandDoubleVerts: (x1 + x2 || g) → (1 | g) + (0 + x1 | g) + (0 + x2 | g),
+        # then expandSlash on each: (1 | g/h) → (1 | h:g) + (1 | g), the inner factor first
         groups = [terms] if bar == "|" else [[t] for t in terms]
-        for factor in _grouping(grp, op, formula):
-            for group in groups:
+        for group in groups:
+            for factor in _grouping(grp, op, formula)[::-1]:
                 base = ":".join(factor)
                 count = used.get(base, 0)
                 used[base] = count + 1
