@@ -255,3 +255,27 @@ def test_import_does_not_load_formulae():
     code = "import sys, blupteach.mixed; print('formulae' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# R (lme4 1.1.31), ctl as above, on sleepstudy with a 3-level factor made from Days:
+#   d <- sleepstudy; d$period <- ifelse(d$Days < 3, "a", ifelse(d$Days < 6, "b", "c"))
+#   fit <- lmer(f, d, control = ctl); getME(fit, "theta"); REMLcrit(fit)
+# The factor terms are singular fits in lme4 (a variance at 0), so only the deviance at lme4's
+# θ (the design and its coding, exactly) and "no worse than lme4" are checked for them.
+SLEEP_LME4 = [
+    ("Reaction ~ Days + (Days || Subject)", [0.979896527914, 0.234231225347], 1743.66929358),
+    ("Reaction ~ Days + (0 + Days | Subject)", [0.250192754591], 1766.52502749),
+    ("Reaction ~ Days + (0 + period | Subject)",                      # 3 x 3: every level
+     [0.910396905421, 1.28197551014, 1.32458365381, 0.754699204364, 1.43391995166, 0.0], 1747.56056433),
+    ("Reaction ~ Days + (period || Subject)",                         # (1 | S) + (0 + period | S)
+     [0.991142157101, 0.0, -0.196890181769, -0.338410562155, 0.881337220831, 1.51452740707,
+      3.73481454585e-05], 1748.80260225),
+    ("Reaction ~ 0 + period + (1 | Subject)", [1.11707473826], 1797.31242589),
+]
+
+
+@pytest.mark.parametrize("formula, theta, remlcrit", SLEEP_LME4)
+def test_sleepstudy_spellings_against_lme4(sleep, formula, theta, remlcrit):
+    d = sleep.assign(period=np.where(sleep.Days < 3, "a", np.where(sleep.Days < 6, "b", "c")))
+    np.testing.assert_allclose(-2 * loglik_at(formula, d, theta), remlcrit, atol=1e-6)
+    assert -2 * fit_lmm(formula, d).loglik <= remlcrit + 1e-4

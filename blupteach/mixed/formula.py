@@ -5,22 +5,27 @@ left-hand side are read by the ``formulae`` library (the parser Bambi uses, impo
 only when a formula is parsed); the bars and grouping factors are read here, as lme4
 reads them (``findbars``, ``expandDoubleVerts``, ``expandSlash``):
 
-==========================  ===============================================  ==========================
-spelling                    meaning (lme4)                                   blocks (name: terms)
-==========================  ===============================================  ==========================
-``(1 | g)``                 random intercept                                 g: (Intercept)
-``(x | g)``, ``(1 + x | g)``  correlated intercept and slope (2 × 2)          g: (Intercept), x
-``(0 + x | g)``,            slope only: ``0``, ``-1`` or ``- 1``/``+ 0``     g: x
-``(-1 + x | g)``,           anywhere in the left-hand side remove the
-``(x - 1 | g)``,            intercept
-``(x + 0 | g)``
-``(x1 + x2 || g)``          uncorrelated: ``(1 | g) + (0 + x1 | g) +         g: (Intercept);
-                            (0 + x2 | g)``                                    g.1: x1; g.2: x2
-``(1 | g/h)``               nested: ``(1 | g) + (1 | g:h)``                  g; g:h
-``(1 | g:h)``               one factor, the observed combinations of g, h    g:h
-==========================  ===============================================  ==========================
+=========================  ==================================================  ===========================
+spelling                   meaning in lme4                                     blocks (name: terms)
+=========================  ==================================================  ===========================
+``(1 | g)``                random intercept                                    g: (Intercept)
+``(x | g)``                correlated intercept and slope (one 2 × 2 block)    g: (Intercept), x
+``(1 + x | g)``            the same                                            g: (Intercept), x
+``(0 + x | g)``            slope only: ``0``, ``-1``, ``- 1`` or ``+ 0``       g: x
+``(-1 + x | g)``           anywhere in the left-hand side removes the
+``(x - 1 | g)``            intercept (R's rule), so ``(x1 + x2 - 1 | g)``
+``(x + 0 | g)``            is one 2 × 2 block over x1, x2
+``(x1 + x2 || g)``         uncorrelated: ``(1 | g) + (0 + x1 | g)``            g: (Intercept); g.1: x1;
+                           ``+ (0 + x2 | g)``; ``(0 + x || g)`` is             g.2: x2
+                           ``(0 + x | g)``; a factor's columns stay together
+``(1 | g/h)``              nested: ``(1 | g:h) + (1 | g)`` (inner first)       g:h; g
+``(1 | g:h)``              one factor: the observed combinations of g and h    g:h
+=========================  ==================================================  ===========================
 
-A second block on a factor already used is named ``g.1`` (as lme4's ``VarCorr``).
+A second block on a factor already used is named ``g.1`` (as lme4's ``VarCorr``); the
+nested factor is named ``g:h`` (lme4 writes ``h:g``), its levels ``"a:b"``.  Blocks are
+kept in formula order (lme4's order before it sorts them by number of levels; θ is
+laid out in the sorted order, see :meth:`.design.Design.theta_perm`).
 Terms inside a block and the fixed terms are in R's order: intercept, main
 effects, then interactions; a categorical variable is coded as R codes it
 (:mod:`.columns`).  What lme4 would read differently, or this engine cannot fit

@@ -286,6 +286,13 @@ def loglik_at(formula, data, theta, *, method: str = "REML", K=None) -> float:
     ------
     ValueError
         ``theta`` of the wrong length, and everything :func:`fit_lmm` refuses.
+
+    Examples
+    --------
+    >>> import blupteach as bt
+    >>> d = bt.datasets.load("dyestuff")
+    >>> round(-2 * bt.mixed.loglik_at("Yield ~ 1 + (1 | Batch)", d, [0.8483237832]), 4)   # lme4: REMLcrit 319.6543
+    319.6543
     """
     method = check_choice(method, "method", ("REML", "ML"))
     des = build_design(formula, data, K)
