@@ -132,6 +132,7 @@ def test_fixed_part_intercept_rule(sim):
     ("y ~ x1 * (1 | g)", r"random term in 'x1 \* \(1 \| g\)' must stand alone"),
     ("y ~ x1 - (1 | g)", r"random term '\(1 \| g\)' is subtracted"),
     ("y ~ x1 | g", r"random term in 'x1 \| g' must stand alone in parentheses"),
+    ("y ~ x1 + s(x2 | g)", r"'s\(x2 \| g\)' puts a random term inside a call"),
 ])
 def test_terms_the_engine_cannot_express_are_refused_by_name(sim, formula, match):
     with pytest.raises(ValueError, match=match):

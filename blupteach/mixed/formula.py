@@ -46,7 +46,9 @@ __all__ = ["parse_formula", "ParsedFormula", "Block"]
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _CALL_C = re.compile(rf"^C\(\s*({_NAME})\s*\)$")
 _IS_NAME = re.compile(rf"^{_NAME}$")
-_CALL_START = re.compile(rf"({_NAME})\s*$")
+# glmmTMB's covariance structures (lme4's lmer has none of them)
+_STRUCTURES = {"us", "cs", "diag", "ar1", "ou", "exp", "gau", "mat", "toep", "rr", "homdiag",
+               "homcs", "hetar1", "homar1", "hettoep", "homtoep", "propto", "equalto"}
 
 
 @dataclass
@@ -129,10 +131,13 @@ def _refuse_calls(rhs: str, formula: str):
         if name == "offset":
             raise ValueError(f"formula {formula!r}: the term {call!r} is an offset, which fit_lmm does not "
                              "support; subtract the offset from the response and fit that instead")
-        if "|" in call:
+        if "|" in call and name in _STRUCTURES:
             raise ValueError(f"formula {formula!r}: the term {call!r} is a covariance-structure term "
                              f"({name}(), as in glmmTMB), which lme4's lmer and fit_lmm do not have; "
                              "fit_lmm fits an unstructured block (x | g) or independent terms (x || g)")
+        if "|" in call:
+            raise ValueError(f"formula {formula!r}: the term {call!r} puts a random term inside a call "
+                             f"({name}), which fit_lmm cannot fit; write a random term as '+ (x | g)'")
 
 
 def _bar(inner: str, chunk: str, formula: str):
