@@ -121,7 +121,8 @@ def test_fixed_part_intercept_rule(sim):
     ("y ~ x1 + ar1(0 + x1 | g)", r"'ar1\(0 \+ x1 \| g\)' is a covariance-structure term"),
     ("y ~ x1 + diag(x1 | g)", r"'diag\(x1 \| g\)' is a covariance-structure term"),
     ("y ~ x1 + offset(x2) + (1 | g)", r"'offset\(x2\)' is an offset.*subtract the offset from the response"),
-    ("y ~ x1 + (1 | factor(g))", r"grouping factor 'factor\(g\)' of the random term '\(1 \| factor\(g\)\)'.*compute it as a column"),
+    ("y ~ x1 + (1 | factor(g))",
+     r"grouping factor 'factor\(g\)' of the random term '\(1 \| factor\(g\)\)'.*compute it as a column"),
     ("y ~ x1 + (1 | g + h)", r"grouping factor 'g \+ h'"),
     ("y ~ x1 + (log(x2) | g)", r"random term '\(log\(x2\) \| g\)'.*the term 'log\(x2\)' is not supported"),
     ("y ~ log(x1) + (1 | g)", r"the term 'log\(x1\)' is not supported.*compute transformed columns"),
@@ -143,6 +144,13 @@ def test_prior_weights_are_not_an_argument(sim):
     """lme4's weights= has no counterpart: Python refuses the unknown keyword, nothing is fitted."""
     with pytest.raises(TypeError, match="weights"):
         fit_lmm("y ~ x1 + (1 | g)", sim, weights=np.ones(len(sim)))
+
+
+def test_loglik_at_checks_theta(sleep):
+    with pytest.raises(ValueError, match="theta must have 3 entries"):
+        loglik_at("Reaction ~ Days + (Days | Subject)", sleep, [1.0, 0.0])
+    with pytest.raises(ValueError, match="theta must be finite"):
+        loglik_at("Reaction ~ Days + (1 | Subject)", sleep, [np.nan])
 
 
 def test_method_is_keyword_only(sleep):

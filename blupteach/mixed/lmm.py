@@ -285,7 +285,7 @@ def loglik_at(formula, data, theta, *, method: str = "REML", K=None) -> float:
     Raises
     ------
     ValueError
-        ``theta`` of the wrong length, and everything :func:`fit_lmm` refuses.
+        ``theta`` of the wrong length or not finite, and everything :func:`fit_lmm` refuses.
 
     Examples
     --------
@@ -300,6 +300,8 @@ def loglik_at(formula, data, theta, *, method: str = "REML", K=None) -> float:
     n_theta = sum(tri_index(b.k)[0].size for b in des.blocks)
     if theta.shape != (n_theta,):
         raise ValueError(f"theta must have {n_theta} entries for this formula; got shape {theta.shape}")
+    if not np.isfinite(theta).all():
+        raise ValueError(f"theta must be finite; got {theta.tolist()}")
     in_formula_order = np.empty_like(theta)
     in_formula_order[des.theta_perm()] = theta
     specs, _ = _specs(des.blocks)
