@@ -140,6 +140,13 @@ def _refuse_calls(rhs: str, formula: str):
                              f"({name}), which fit_lmm cannot fit; write a random term as '+ (x | g)'")
 
 
+def _is_bar_term(op: str) -> bool:
+    """Is the operand one parenthesised ``( ... | ... )``, the bar at its own top level?"""
+    if not (op.startswith("(") and _matching(op, 0) == len(op) - 1):
+        return False
+    return any(ch == "|" for _, ch in _top_level(op[1:-1]))
+
+
 def _bar(inner: str, chunk: str, formula: str):
     """``lhs | rhs`` → (lhs, '|' or '||', rhs); exactly one top-level bar."""
     bars = [i for i, ch in _top_level(inner) if ch == "|"]
@@ -215,8 +222,7 @@ def _parse_cached(formula: str) -> ParsedFormula:
 
     fixed_ops, blocks, used = [], [], {}
     for sign, op in _signed_operands(rhs):
-        has_bar = any(ch == "|" for _, ch in _top_level(op[1:-1])) if op.startswith("(") else False
-        if not (op.startswith("(") and _matching(op, 0) == len(op) - 1 and has_bar):
+        if not _is_bar_term(op):
             if "|" in op:
                 raise ValueError(f"formula {formula!r}: the random term in {op!r} must stand alone in "
                                  "parentheses and be added with '+', like '+ (x | g)'")
