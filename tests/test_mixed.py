@@ -96,7 +96,7 @@ def test_equals_fit_oneway(name, formula, y, g, method):
     d = bt.datasets.load(name)
     one = bt.fit_oneway(d[y], d[g], method=method)
     for engine in ("fast", "general"):
-        fit = fit_lmm(formula, d, method, engine=engine)
+        fit = fit_lmm(formula, d, method=method, engine=engine)
         np.testing.assert_allclose(fit.loglik, one.loglik, rtol=1e-9)
         np.testing.assert_allclose(fit.varcorr[g].iat[0, 0], one.sigma_b2, rtol=1e-4)
         np.testing.assert_allclose(fit.sigma2, one.sigma_e2, rtol=1e-4)
@@ -148,14 +148,14 @@ def test_against_statsmodels(reml):
         warnings.simplefilter("ignore")
         sm = model.fit(reml=reml, method=["lbfgs"])
     method = "REML" if reml else "ML"
-    fit = fit_lmm("y ~ x + (x | g)", df, method)
+    fit = fit_lmm("y ~ x + (x | g)", df, method=method)
     # identical parameters → identical log-likelihood, both ways round
     T = fit.lambdas["g"]
     at_ours = model.loglike(MixedLMParams.from_components(fe_params=fit.fixef.to_numpy(), cov_re=T @ T.T),
                             profile_fe=False)
     np.testing.assert_allclose(fit.loglik, at_ours, rtol=1e-8)
     Ls = np.linalg.cholesky(sm.cov_re.to_numpy() / sm.scale)
-    ours_at_sm = loglik_at("y ~ x + (x | g)", df, [Ls[0, 0], Ls[1, 0], Ls[1, 1]], method)
+    ours_at_sm = loglik_at("y ~ x + (x | g)", df, [Ls[0, 0], Ls[1, 0], Ls[1, 1]], method=method)
     np.testing.assert_allclose(ours_at_sm, sm.llf, rtol=1e-8)
     # fitted parameters within 1e-4 relative (matrices by norm)
     assert fit.loglik >= sm.llf - 1e-8 * abs(sm.llf)
@@ -239,7 +239,7 @@ def _crossed(seed=2, na=30, nb=12, n=600):
 @pytest.mark.parametrize("method", ["REML", "ML"])
 def test_crossed_against_dense_likelihood(method):
     df = _crossed()
-    fit = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", df, method)
+    fit = fit_lmm("y ~ 1 + (1 | a) + (1 | b)", df, method=method)
     Za = pd.get_dummies(df.a).to_numpy(float)
     Zb = pd.get_dummies(df.b).to_numpy(float)
     Z = np.hstack([Za, Zb])
@@ -356,7 +356,7 @@ def test_bad_input(sleep, formula, data_change, match):
 
 def test_bad_arguments(sleep):
     with pytest.raises(ValueError, match="method must be one of"):
-        fit_lmm(SLEEP, sleep, "OLS")
+        fit_lmm(SLEEP, sleep, method="OLS")
     with pytest.raises(ValueError, match="data must be a pandas DataFrame"):
         fit_lmm(SLEEP, sleep.to_numpy())
     with pytest.raises(ValueError, match="formula must be a string"):

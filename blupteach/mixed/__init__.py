@@ -10,10 +10,12 @@ symbol                 name             meaning
 :math:`R`              ``R``            Var(ε) = σ_ε² I
 =====================  ===============  ==============================================
 
-Modules: :mod:`.formula` (lme4 formulas parsed by ``formulae`` → X and Z from
-factor codes), :mod:`.design` (checks), :mod:`.engine` (the profiled deviance:
-single-factor fast path and general sparse path), :mod:`.lmm` (``fit_lmm``),
-:mod:`.result` (``LmmFit``), :mod:`.henderson` (Henderson's equations written out).
+Modules: :mod:`.formula` (lme4's formula grammar → terms and random-effect blocks),
+:mod:`.columns` (the columns of X and Z from data, coded as R's ``model.matrix``),
+:mod:`.design` (checks), :mod:`.engine` (the profiled deviance), :mod:`.fast`
+(single-factor path), :mod:`.general` (sparse path), :mod:`.lmm` (``fit_lmm``,
+``loglik_at``), :mod:`.result` (``LmmFit``), :mod:`.henderson` (Henderson's
+equations written out).
 """
 
 from .lmm import fit_lmm, loglik_at

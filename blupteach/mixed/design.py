@@ -14,7 +14,8 @@ from scipy import linalg, sparse
 
 from .._validation import _rows
 from .engine import gram
-from .formula import Block, ParsedFormula, build_columns, factor_codes, parse_formula
+from .columns import build_columns, factor_codes
+from .formula import Block, ParsedFormula, parse_formula
 
 
 @dataclass
@@ -40,6 +41,8 @@ class BlockData:
 
 @dataclass
 class Design:
+    """The checked arrays of a model; ``blocks`` in formula order (the keys of varcorr, ranef)."""
+
     formula: str
     parsed: ParsedFormula
     y: np.ndarray
@@ -47,6 +50,20 @@ class Design:
     xnames: list
     xlevels: dict
     blocks: list
+
+    def lme4_order(self) -> list:
+        """Block indices in lme4's order: by decreasing number of levels, ties in formula order.
+
+        lme4's ``mkReTrms`` (``reorder = TRUE``) and MixedModels.jl sort the random-effect
+        terms this way; θ is laid out block after block in this order.
+        """
+        return sorted(range(len(self.blocks)), key=lambda i: -self.blocks[i].l)   # sorted() is stable
+
+    def theta_perm(self) -> np.ndarray:
+        """Index array ``perm`` with θ_lme4 = θ_formula[perm] (each block's lower triangle, column-major)."""
+        sizes = [b.k * (b.k + 1) // 2 for b in self.blocks]
+        starts = np.cumsum([0] + sizes)
+        return np.concatenate([np.arange(starts[i], starts[i + 1]) for i in self.lme4_order()]).astype(np.int64)
 
 
 def _check_data(data, parsed: ParsedFormula):

@@ -92,19 +92,22 @@ def _snap(theta, dev, lower):
     return best
 
 
-def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto") -> LmmFit:
+def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto") -> LmmFit:
     r"""Fit a linear mixed model written in lme4 syntax, by REML (default) or ML.
 
     Parameters
     ----------
     formula : str
-        lme4/Bambi syntax, e.g. ``"Reaction ~ Days + (Days | Subject)"`` (correlated
-        intercept and slope), ``"y ~ 1 + (1 | a) + (1 | b)"`` (crossed),
-        ``"y ~ x + (1 | school/class)"`` (nested).  Categorical fixed effects get
-        treatment contrasts named like ``MachineB``.
+        lme4 syntax, read as lme4 reads it (:mod:`blupteach.mixed.formula` lists every
+        spelling), e.g. ``"Reaction ~ Days + (Days | Subject)"`` (correlated intercept and
+        slope), ``"Reaction ~ Days + (Days || Subject)"`` (uncorrelated),
+        ``"y ~ 1 + (1 | a) + (1 | b)"`` (crossed), ``"y ~ x + (1 | school/class)"``
+        (nested), ``"y ~ x + (0 + x | g)"`` (no random intercept).  Categorical variables
+        are coded as R codes them: treatment contrasts named like ``MachineB``, every
+        level (``MachineA``, …) where there is no intercept.
     data : pandas.DataFrame
         One row per observation; every column the formula names, none missing.
-    method : {'REML', 'ML'}
+    method : {'REML', 'ML'}, keyword-only
     K : dict, optional, keyword-only
         Grouping factor name → known relationship matrix K (``G = sigma^2 K`` over its
         levels), for a block ``(1 | name)``.  A DataFrame indexed (rows and columns) by
@@ -118,13 +121,16 @@ def fit_lmm(formula, data, method: str = "REML", *, K=None, engine: str = "auto"
     -------
     LmmFit
         ``loglik``, ``fixef``, ``sigma2``, ``varcorr``, ``ranef``, ``ranef_cov``,
-        ``singular``, ``predict(newdata)``, ``conditional_ranef(rows)``; printing it
-        gives an lme4-like summary.
+        ``singular``, ``theta`` (lme4's order), ``predict(newdata)``,
+        ``conditional_ranef(rows)``; printing it gives an lme4-like summary.
 
     Raises
     ------
     ValueError
-        A column not in ``data``; no random term; a grouping factor with one level,
+        A term lme4 would read otherwise or this engine cannot fit (a covariance-structure
+        term such as ``ar1(...)``, an ``offset(...)``, a function of a column or of a
+        grouping factor: the message names the term); a column not in ``data``; no
+        random term; a grouping factor with one level,
         or with as many levels as observations, or a term with as many random
         effects as observations (lme4's identifiability rules, over all levels);
         NaN in a used column (the rows are named); a rank-deficient fixed-effects
@@ -174,6 +180,7 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
         ranef[b.spec.name] = pd.DataFrame(bhat, index=pd.Index(b.levels, name=b.spec.name), columns=b.columns)
         ranef_cov[b.spec.name] = cov
     singular = bool(np.any((lower == 0) & (theta == 0)))
+    theta = theta[des.theta_perm()]          # formula order → lme4's (blocks by decreasing levels)
     return LmmFit(
         formula=formula, method=method, loglik=float(-0.5 * dev),
         fixef=pd.Series(beta, index=des.xnames, dtype=float),
@@ -257,12 +264,35 @@ def _fit_general(des, reml, x0, bounds, lower):
     return theta, dev, sigma2, beta, vbeta, lambdas, ranefs
 
 
-def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
-    r"""lme4's log-likelihood at given relative covariance factors θ (β and σ² profiled out).
+def loglik_at(formula, data, theta, *, method: str = "REML", K=None) -> float:
+    r"""Return the log-likelihood at given relative covariance factors θ (β and σ² profiled out).
 
-    ``theta`` follows :attr:`LmmFit.theta`: each block's lower-triangular factor
-    :math:`\Lambda` (with :math:`G = \sigma^2\Lambda\Lambda'`), column by column.
-    Used to compare engines at identical parameters.
+    −½ × lme4's profiled deviance: ``loglik_at(f, d, getME(fit, "theta"))`` is
+    ``-REMLcrit(fit) / 2`` (``method="REML"``) or ``-deviance(fit) / 2`` (ML, lme4's
+    ``devfun`` at θ).
+
+    Parameters
+    ----------
+    formula, data, K
+        As for :func:`fit_lmm`.
+    theta : array_like, shape (n_theta,)
+        In lme4's order, as :attr:`LmmFit.theta` and ``getME(fit, "theta")``: the blocks
+        by decreasing number of levels (ties in formula order), each block's
+        lower-triangular factor :math:`\Lambda` (with :math:`G = \sigma^2\Lambda\Lambda'`)
+        column by column.
+    method : {'REML', 'ML'}, keyword-only
+
+    Raises
+    ------
+    ValueError
+        ``theta`` of the wrong length or not finite, and everything :func:`fit_lmm` refuses.
+
+    Examples
+    --------
+    >>> import blupteach as bt
+    >>> d = bt.datasets.load("dyestuff")
+    >>> round(-2 * bt.mixed.loglik_at("Yield ~ 1 + (1 | Batch)", d, [0.8483237832]), 4)   # lme4: REMLcrit 319.6543
+    319.6543
     """
     method = check_choice(method, "method", ("REML", "ML"))
     des = build_design(formula, data, K)
@@ -270,7 +300,11 @@ def loglik_at(formula, data, theta, method: str = "REML", *, K=None) -> float:
     n_theta = sum(tri_index(b.k)[0].size for b in des.blocks)
     if theta.shape != (n_theta,):
         raise ValueError(f"theta must have {n_theta} entries for this formula; got shape {theta.shape}")
+    if not np.isfinite(theta).all():
+        raise ValueError(f"theta must be finite; got {theta.tolist()}")
+    in_formula_order = np.empty_like(theta)
+    in_formula_order[des.theta_perm()] = theta
     specs, _ = _specs(des.blocks)
     with _one_blas_thread():
         ev = General(des.X, sparse_Z(des.blocks, des.y.size), des.y, specs, eliminate_first=False)
-        return float(-0.5 * ev.solve(theta, method == "REML"))
+        return float(-0.5 * ev.solve(in_formula_order, method == "REML"))

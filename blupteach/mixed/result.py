@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import linalg
 
 from .design import Design
-from .formula import build_columns, factor_codes
+from .columns import build_columns, factor_codes
 
 
 @dataclass(repr=False)
@@ -46,7 +46,9 @@ class LmmFit:
         True when the fit is on the boundary: a variance exactly 0 or a correlation ±1
         (a zero on the diagonal of a relative covariance factor).
     theta : ndarray
-        The relative covariance factors' lower triangles in lme4's order.
+        The relative covariance factors' lower triangles (column-major), in lme4's
+        order (``getME(fit, "theta")``): blocks by decreasing number of levels, ties in
+        formula order — not necessarily the order of ``varcorr`` (formula order).
     n_obs : int
     engine : {'fast', 'general'}
     """
