@@ -24,7 +24,7 @@ from scipy import linalg, sparse
 
 from ..fit import PredictionDesign
 from .design import sparse_Z
-from .formula import build_columns, factor_codes
+from .columns import build_columns, factor_codes
 
 __all__ = ["prediction_design"]
 
