@@ -37,9 +37,9 @@ def two_point_posterior_mean(ybar, n, sigma_b2, sigma_e2, *, mu: float = 0.0):
     """
     sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)
     n = np.asarray(check_counts(n, "n"), float)
-    s2 = sigma_e2 / n
     if (n < 1).any():
         raise ValueError("n must be >= 1 (a group mean needs at least one reading)")
+    s2 = sigma_e2 / n
     sd = np.sqrt(sigma_b2)
     out = sd * np.tanh(sd * (as_float_array(ybar, "ybar") - check_scalar(mu, "mu")) / s2)
     return float(out) if np.ndim(out) == 0 else out
