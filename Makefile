@@ -34,18 +34,22 @@ $(STAMP): requirements.txt pyproject.toml jupyter-config/blupteach-overrides.jso
 lab: venv
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(LAB_ARGS) lessons/00_start_here.ipynb
 
-# Every test: package, notebooks (nbval), determinism, exercises, then the browser tests.
+# Every test: package, clean install of the wheel (needs the package registry), lessons (nbval,
+# then per lesson `::same numbers twice` and `::static HTML shows every panel` on one more run),
+# exercises, then the browser tests.
 test: venv
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser" $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-browser-if-possible
 
+# The package alone: no notebooks, no browser, no install into a fresh venv.
 test-unit: venv
-	$(BIN)/python -m pytest tests -m "not browser and not notebooks" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -m "not browser and not notebooks and not install" $(PYTEST_ARGS)
 
-# Lessons under nbval + the determinism check; one lesson: make test-notebooks NB=lessons/02_shrinkage_weight.ipynb
+# Lessons under nbval + their two checks; one lesson: make test-notebooks NB=lessons/02_shrinkage_weight.ipynb
+# (the one trivial test named beside NB loads tests/conftest.py, which adds the two checks)
 NB ?=
 test-notebooks: venv
-	$(BIN)/python -m pytest $(if $(NB),$(NB),-n 2 --dist loadfile -m notebooks) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(NB),$(NB) tests/test_notebooks.py::test_lessons_folder_is_not_empty,-n 2 --dist loadfile -m notebooks) $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

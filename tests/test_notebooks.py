@@ -2,17 +2,20 @@
 
 - Committed notebooks carry no outputs (``lessons/`` and the exercise sources in
   ``exercises/``; the generated ``exercises/dist/`` is not committed work).
-- Each lesson executed twice (nbclient) prints the same text: stream output and
-  ``text/plain`` results are compared after removing what legitimately differs
-  between runs (object addresses ``at 0x…``, kernel temp-file paths, images and
-  embedded PNGs, widget model ids).  nbval alone cannot see this: it compares
-  nothing when notebooks are stored cleared.
+- Each lesson prints the same text twice, and its static HTML shows every panel:
+  two items that ``tests/conftest.py`` appends after nbval's cells of each lesson
+  (``lesson.ipynb::same numbers twice``, ``lesson.ipynb::static HTML shows every
+  panel``; see ``tests/_notebook_runs.py``) compare nbval's run with one more
+  execution, so a lesson runs twice in ``make test``.  nbval alone cannot see
+  this: it compares nothing when notebooks are stored cleared.  Here: every lesson
+  gets those items.
 - Each lesson opens with ``%matplotlib widget`` / ``import blupteach as bt``, and
   every claim of the course plan (CLAIMS.md) whose lesson exists is named in an
   ``assert`` message of that lesson (e.g. ``assert ..., "C4: ..."``).
-- The machinery itself is proved on throwaway notebooks in a temporary folder:
-  the determinism check flags an unseeded notebook, and the nbval configuration
-  of ``make test`` fails a notebook whose assertion cell fails.
+- The machinery itself is proved on throwaway notebooks in a temporary folder,
+  under ``make test``'s nbval configuration: a failing assertion cell fails as
+  ``bad.ipynb::Cell 1``, an unseeded notebook fails ``::same numbers twice``, a
+  panel cell without a picture fails ``::static HTML shows every panel``.
 
 Lessons are discovered from the folder, so a new lesson is covered without
 editing this file; the folder must not be empty (no vacuous pass).
@@ -28,6 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from _notebook_runs import PANEL_CALL, SAME_TWICE, STATIC_HTML, printed_text, sanitize
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 EXERCISE_SOURCES = sorted(
@@ -35,7 +40,6 @@ EXERCISE_SOURCES = sorted(
     if "dist" not in p.relative_to(ROOT / "exercises").parts and ".ipynb_checkpoints" not in p.parts
 )
 COMMITTED = LESSONS + EXERCISE_SOURCES
-TIMEOUT = 600   # seconds per cell
 
 
 def rel(p: Path) -> str:
@@ -142,75 +146,6 @@ def test_output_check_can_fail():
 
 
 # ---------------------------------------------------------------------------
-# determinism: run twice, compare the printed text
-# ---------------------------------------------------------------------------
-SANITIZE = [
-    (re.compile(r" at 0x[0-9a-fA-F]+"), " at 0xADDR"),
-    (re.compile(r"/tmp/ipykernel_\d+/\d+\.py"), "<kernel cell>"),
-    (re.compile(r"ipykernel_\d+/\d+\.py"), "<kernel cell>"),
-    (re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+"), "<png>"),
-    (re.compile(r"'model_id': '[0-9a-f]+'|\"model_id\": \"[0-9a-f]+\""), "model_id"),
-    (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),
-]
-
-
-def sanitize(text: str) -> str:
-    for pattern, repl in SANITIZE:
-        text = pattern.sub(repl, text)
-    return text
-
-
-def printed_text(nb) -> list[tuple[int, str]]:
-    """(cell index, sanitised text) of everything a reader sees as text, images left out."""
-    out = []
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        last_stream = None
-        for o in cell.get("outputs", []):
-            if o.output_type == "stream":
-                # the kernel may split one print across messages: join consecutive chunks
-                if last_stream == o.name:
-                    out[-1] = (i, out[-1][1] + sanitize(o.text))
-                else:
-                    out.append((i, f"{o.name}: " + sanitize(o.text)))
-                last_stream = o.name
-                continue
-            last_stream = None
-            if o.output_type in ("execute_result", "display_data"):
-                text = o.get("data", {}).get("text/plain")
-                if text is not None:
-                    out.append((i, sanitize(text)))
-            elif o.output_type == "error":
-                out.append((i, f"error: {o.ename}: {sanitize(o.evalue)}"))
-    return out
-
-
-def execute(path: Path):
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
-
-
-def first_difference(a, b) -> str:
-    for (ia, ta), (ib, tb) in zip(a, b):
-        if (ia, ta) != (ib, tb):
-            return f"code cell {ia}:\n--- run 1 ---\n{ta[:600]}\n--- run 2 ---\n{tb[:600]}"
-    return f"run 1 printed {len(a)} outputs, run 2 printed {len(b)}"
-
-
-@pytest.mark.notebooks
-@pytest.mark.parametrize("path", LESSONS, ids=rel)
-def test_lesson_prints_the_same_twice(path):
-    first, second = printed_text(execute(path)), printed_text(execute(path))
-    assert first, f"{rel(path)} printed no text at all: nothing was compared"
-    assert first == second, f"{rel(path)} printed different text on two runs (seed every draw): {first_difference(first, second)}"
-
-
-# ---------------------------------------------------------------------------
 # the machinery, on throwaway notebooks
 # ---------------------------------------------------------------------------
 def write_notebook(path: Path, *sources: str) -> Path:
@@ -238,32 +173,52 @@ def test_split_stream_chunks_compare_equal():
     assert printed_text(nb_with("w = 0.5\n")) != printed_text(nb_with("w = 0.6", "\n"))
 
 
-@pytest.mark.notebooks
-def test_determinism_check_flags_an_unseeded_notebook(tmp_path):
-    nb = write_notebook(
-        tmp_path / "mixed.ipynb",
-        "import numpy as np\nprint(np.random.default_rng(42).normal(size=3))",   # seeded
-        "object()",                                                             # an address, sanitised away
-        "print(np.random.default_rng().normal(size=3))",                         # unseeded
-    )
-    first, second = printed_text(execute(nb)), printed_text(execute(nb))
-    assert [c for c, _ in first] == [0, 1, 2]
-    assert first[:2] == second[:2], "a seeded draw and a sanitised address must compare equal"
-    assert first[2] != second[2], "an unseeded draw must be flagged"
-    assert first != second
+PLUGIN = f"""import sys
+sys.path.insert(0, {str(ROOT / "tests")!r})
+from _notebook_runs import add_notebook_checks
+
+
+def pytest_collection_modifyitems(items):
+    add_notebook_checks(items)
+"""
 
 
 @pytest.mark.notebooks
-def test_nbval_configuration_fails_a_failing_assertion_cell(tmp_path):
-    """The pyproject nbval options (lax, current env) pass a good notebook and fail a failing assert."""
-    write_notebook(tmp_path / "good.ipynb", "w = 2 / (2 + 4)", 'assert abs(w - 1/3) < 1e-12, "C4: w"')
+def test_notebook_checks_fail_when_they_should(tmp_path):
+    """make test's nbval options and the two added items, on four throwaway notebooks (one pytest run)."""
+    write_notebook(tmp_path / "good.ipynb",
+                   "import numpy as np\nw = 2 / (2 + 4)\nprint(np.random.default_rng(42).normal(size=3))",  # seeded
+                   "object()",                                                                 # an address, sanitised
+                   'assert abs(w - 1/3) < 1e-12, "C4: w"')
     write_notebook(tmp_path / "bad.ipynb", "w = 2 / (2 + 4)", 'assert w > 0.5, "C4: w must exceed one half"')
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")   # keep the repository's testpaths out
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", "--nbval-lax",
-           "--nbval-current-env", "good.ipynb", "bad.ipynb"]
+    write_notebook(tmp_path / "unseeded.ipynb", "import numpy as np",
+                   "print(np.random.default_rng().normal(size=3))")
+    write_notebook(tmp_path / "blank.ipynb",        # a "panel" that prints instead of drawing
+                   "import types\nbt = types.SimpleNamespace(panels=types.SimpleNamespace(blank=lambda: print('no figure')))",
+                   "bt.panels.blank()")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")   # keep the repository's testpaths and addopts out
+    (tmp_path / "conftest.py").write_text(PLUGIN)
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfs", "--nbval-lax",
+           "--nbval-current-env", "good.ipynb", "bad.ipynb", "unseeded.ipynb", "blank.ipynb"]
     run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     report = run.stdout + run.stderr
     assert run.returncode == 1, report
-    assert "1 failed, 3 passed" in report, report
-    assert "FAILED bad.ipynb::Cell 1" in report and "FAILED good.ipynb" not in report, report
-    assert "C4: w must exceed one half" in report, report
+    assert "3 failed, 10 passed, 1 skipped" in report, report
+    assert "FAILED bad.ipynb::Cell 1" in report and "C4: w must exceed one half" in report, report
+    assert f"FAILED unseeded.ipynb::{SAME_TWICE}" in report and "code cell 1 (::Cell 1)" in report, report
+    assert f"FAILED blank.ipynb::{STATIC_HTML}" in report and "shows no image" in report, report
+    assert "FAILED good.ipynb" not in report and f"FAILED blank.ipynb::{SAME_TWICE}" not in report, report
+    assert f"SKIPPED [1] bad.ipynb::{SAME_TWICE}" in report or "nbval's run failed at Cell 1" in report, report
+
+
+@pytest.mark.notebooks
+def test_every_lesson_gets_the_two_checks(request):
+    """The conftest hook is in place: each lesson nbval runs in this session has both added items."""
+    ids = {item.nodeid for item in request.session.items}
+    collected = [p for p in LESSONS if f"{rel(p)}::Cell 0" in ids]
+    if not collected:
+        pytest.skip("no lesson is collected in this session (run with lessons/, as make test does)")
+    for path in collected:
+        assert f"{rel(path)}::{SAME_TWICE}" in ids, f"{rel(path)} has no '{SAME_TWICE}' item after its cells"
+        if any(PANEL_CALL.search(src) for src in code_cells(path)):
+            assert f"{rel(path)}::{STATIC_HTML}" in ids, f"{rel(path)} has no '{STATIC_HTML}' item after its cells"

@@ -12,7 +12,8 @@ Pieces
 ``write_code_notebook()``      a throwaway notebook of code cells under ``build/`` for ``LabPage.open``
 ``Server``                     JupyterLab / Voilà on a free port with a random token; stopped on exit
 ``open_browser()``             a fresh Chromium profile (headless, no background networking)
-``LabPage``                    open a notebook, run all cells, find panels, read pixels, move sliders
+``LabPage``                    open a notebook, run all cells, find panels, read pixels, time a slider move;
+                               ``.errors``: every console error and uncaught exception (none is tolerated)
 """
 
 from __future__ import annotations
@@ -45,11 +46,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 WIDGET_ERRORS = ("Error displaying widget", "Click to show javascript error")
-# Console errors tolerated, each matched narrowly; anything else fails a browser test.
-# (ipympl 0.10 logged "drawImage ... 'broken' state" for panels shown during Run All and now and
-# then left the figure blank: blits before the browser connected synced `_data_url` as bare base64.
-# plots.LiveFigure now turns that syncing off; no console error is tolerated any more.)
-KNOWN_CONSOLE_ERRORS: tuple = ()
 
 
 def find_chromium() -> str | None:
@@ -364,12 +360,6 @@ class LabPage:
         """The slider handles shown in the same cell as ``figure`` (the panel's controls)."""
         return self.cell_of(figure).locator(".widget-slider")
 
-    def move_slider(self, slider, key: str = "ArrowRight", presses: int = 1) -> None:
-        handle = slider.locator(".noUi-handle[role=slider]").first
-        handle.focus()
-        for _ in range(presses):
-            handle.press(key)
-
     def timed_move(self, figure, slider, key: str, timeout: float = 10_000) -> float:
         """Milliseconds from a key press on ``slider`` to changed pixels on ``figure``."""
         handle = slider.locator(".noUi-handle[role=slider]").first
@@ -379,10 +369,6 @@ class LabPage:
         changed = self.page.wait_for_function(JS_CHANGED, arg=figure.element_handle(), polling="raf",
                                               timeout=timeout)
         return float(changed.json_value())
-
-    def real_errors(self) -> list[str]:
-        """Console errors and uncaught exceptions, less the known harmless ones."""
-        return [e for e in self.errors if not any(k.match(e) for k in KNOWN_CONSOLE_ERRORS)]
 
     def widget_errors(self) -> list[str]:
         """Widget failures shown in cell outputs (not prose that merely mentions them)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))   # labdriver, slides, build_html
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))   # labdriver, slides
 import labdriver as ld  # noqa: E402
 
 ARTIFACTS = ld.ROOT / "build" / "browser"

@@ -62,7 +62,7 @@ def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
             latencies.append(_move_and_check(lab, fig, sliders.nth(j), f"{nb_path} figure {i} slider {j}"))
     assert with_sliders >= 1, f"{nb_path}: no figure has sliders next to it (expected a live panel)"
     assert not lab.widget_errors(), f"{nb_path}: after moving sliders the page shows {lab.widget_errors()}"
-    assert not lab.real_errors(), f"{nb_path}: browser console errors: {lab.real_errors()}"
+    assert not lab.errors, f"{nb_path}: browser console errors: {lab.errors}"
     return latencies
 
 
