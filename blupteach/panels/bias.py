@@ -1,4 +1,4 @@
-r"""Lesson 04 panel: unbiased over the population, biased toward the mean for each individual.
+r"""Conditional bias (lesson 04): unbiased over the population, biased toward the mean for each individual.
 
 Left: 300 simulated individuals (μ known = 0), true effect b_i against the BLUP's error
 b̂_i − b_i.  The errors average to 0 (dashed line) but follow the line −(1 − w)b_i: an

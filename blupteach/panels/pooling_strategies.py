@@ -1,4 +1,4 @@
-r"""Lesson 01 panel: complete, no and partial pooling side by side, live.
+r"""Pooling strategies (lesson 01): complete, no and partial pooling side by side, live.
 
 Simulated patients with known true means, :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`
 (:mod:`blupteach.simulate`).  Each patient gets ``n`` readings.
