@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 __all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
-           "raw_to_pooled"]
+           "readout", "raw_to_pooled"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
 OKABE_ITO = {
@@ -204,6 +204,41 @@ def _segments(x0, y0, x1, y1) -> np.ndarray:
 def set_arrows(coll: LineCollection, x0, y0, x1, y1) -> None:
     """Move the segments of ``coll`` to run from (x0, y0) to (x1, y1) (arrays of one length)."""
     coll.set_segments(_segments(x0, y0, x1, y1))
+
+
+def readout(ax, x: float, y: float, labels, widest, *, ha: str = "left", **text_kw):
+    r"""A boxed readout: one label per line, static, beside a column of values that moves.
+
+    Text is the costly part of a slider move (matplotlib lays out and renders every glyph
+    of a moving text, and parses a changed mathtext line again), so only the values are
+    redrawn: the labels (mathtext allowed) and the box are background.
+
+    Parameters
+    ----------
+    ax : Axes
+    x, y : float
+        Where the box's text sits, in axes coordinates (bottom edge; left or right edge by ``ha``).
+    labels : list of str
+        One per line, e.g. ``["$w$ =", "mean error, all:"]``.
+    widest : list of str
+        Per line, the widest value it can show (e.g. ``"+0.00"``): sizes the box and the column.
+    ha : {'left', 'right'}
+    **text_kw
+        Passed to every text (``fontsize`` …).
+
+    Returns
+    -------
+    Text
+        The values, right-aligned in their column: list it among the panel's moving
+        artists and set it with ``set_text("\\n".join(values))``.
+    """
+    labels, widest = list(labels), list(widest)
+    # the box: labels with their widest values, drawn in no colour; it fixes the box and the column
+    frame = ax.text(x, y, "\n".join(f"{lab} {w}" for lab, w in zip(labels, widest)), transform=ax.transAxes,
+                    va="bottom", ha=ha, color="none", bbox=dict(fc="white", ec="0.7"), **text_kw)
+    ax.annotate("\n".join(labels), xy=(0, 0), xycoords=frame, va="bottom", ha="left", **text_kw)
+    return ax.annotate("\n".join(widest), xy=(1, 0), xycoords=frame, va="bottom", ha="right",
+                       multialignment="right", **text_kw)
 
 
 def raw_to_pooled(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
