@@ -63,8 +63,9 @@ matplotlib.use("module://ipympl.backend_nbagg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-MOVES = int(os.environ.get("BENCH_MOVES", 200))
-REBUILD_EVERY = 5          # rounds between two rebuilds of every panel
+MOVES = int(os.environ.get("BENCH_MOVES", 160))   # moves per panel and per reference
+REBUILD_EVERY = 8          # rounds between two rebuilds of every panel (20 rebuilds each)
+FULL_DRAWS = 40            # set_data_full_draw_p50_ms: lesson 02's panel, the first values
 SEED = 20260
 REFERENCE_SIZE = (10.0, 4.8)   # inches: the course's panel figure
 
@@ -308,7 +309,7 @@ def bench_slider(moves: int = MOVES):
     legacy = next(b for b in benches if b.name == "shrinkage_weight")
     live_images, live_diff_s = legacy.count.images, legacy.count.seconds
     full = []     # the same artists updated in place, then a full draw (no blit)
-    for v in legacy.values:
+    for v in legacy.values[:FULL_DRAWS]:
         t0 = time.perf_counter()
         legacy.panel._draw(**v)
         legacy.canvas.draw()
