@@ -34,7 +34,8 @@ One *move* = what a learner's slider drag costs in the kernel:
 Absolute times drift by 2× between runs on a shared machine, so every panel, the
 references and the rebuilds are measured in one run, interleaved: each round moves
 every panel and every reference once, in a fresh random order, and every
-``REBUILD_EVERY``-th round rebuilds every panel once.
+``REBUILD_EVERY``-th round rebuilds every panel once (about 4 minutes in all on a
+loaded 2-core machine; ``BENCH_MOVES=20`` for a quick look).
 
 The live loop runs in pyplot's interactive mode, as ``%matplotlib widget`` sets it;
 a ``draw`` request the figure sends the browser (a stale figure calls
@@ -194,7 +195,7 @@ def ipympl_canvas(fig):
 class Reference:
     """A one-line live figure of a given size: ``set_ydata`` then the panels' blit path."""
 
-    def __init__(self, figsize, dpi):
+    def __init__(self, figsize, dpi, moves):
         from blupteach.plots import LiveFigure, building, new_figure
 
         with building():
@@ -205,7 +206,7 @@ class Reference:
         self.live = LiveFigure(self.figure, [self.line])
         canvas = ipympl_canvas(self.figure)
         canvas.draw()
-        self.phases = np.random.default_rng(SEED).uniform(0, 1, MOVES)
+        self.phases = np.random.default_rng(SEED).uniform(0, 1, moves)
         self.move(0)
         self.count = DiffCounter(canvas)
         self.times = []
@@ -223,7 +224,7 @@ class Reference:
 class PanelBench:
     """One live panel driven by ``update``, and a second figure of its size rebuilt from scratch."""
 
-    def __init__(self, name, fit=None):
+    def __init__(self, name, moves, fit=None):
         import blupteach as bt
 
         self.name = name
@@ -232,7 +233,7 @@ class PanelBench:
         self.factory = getattr(self.module, factory.__name__)
         self.kwargs = {"fit": fit} if "fit" in inspect.signature(factory).parameters and fit is not None else {}
         self.panel = factory(**self.kwargs)
-        self.values = slider_values(self.panel.spec, MOVES)
+        self.values = slider_values(self.panel.spec, moves)
         self.canvas = ipympl_canvas(self.panel.figure)
         self.canvas.draw()                       # the first frame a browser receives
         self.panel.update(**self.values[-1])      # warm-up: background captured
@@ -269,10 +270,10 @@ def bench_slider(moves: int = MOVES):
     from blupteach.panels.interval_figures import exam_schools_fit
 
     fit = exam_schools_fit()
-    benches = [PanelBench(name, fit=fit) for name in live_factory_names()]
+    benches = [PanelBench(name, moves, fit=fit) for name in live_factory_names()]
     dpi = benches[0].panel.figure.dpi
     sizes = {b.size_key for b in benches} | {REFERENCE_SIZE}
-    refs = {size: Reference(size, dpi) for size in sorted(sizes)}
+    refs = {size: Reference(size, dpi, moves) for size in sorted(sizes)}
     rng = np.random.default_rng(SEED + 1)
 
     movers = [*((b.timed_move) for b in benches), *(r.timed for r in refs.values())]
