@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 __all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
-           "raw_to_pooled"]
+           "segments", "readout", "raw_to_pooled"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
 OKABE_ITO = {
@@ -196,40 +196,55 @@ def arrows(ax, n: int, *, color, lw: float = 2.0, **kwargs) -> LineCollection:
     return coll
 
 
-def _segments(x0, y0, x1, y1) -> np.ndarray:
+def segments(x0, y0, x1, y1) -> np.ndarray:
     """Segments from (x0, y0) to (x1, y1) as the (n, 2, 2) array a LineCollection takes."""
     return np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
 
 
 def set_arrows(coll: LineCollection, x0, y0, x1, y1) -> None:
     """Move the segments of ``coll`` to run from (x0, y0) to (x1, y1) (arrays of one length)."""
-    coll.set_segments(_segments(x0, y0, x1, y1))
+    coll.set_segments(segments(x0, y0, x1, y1))
 
 
-def raw_to_pooled(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
-                  title="", xscale="linear", figsize=(11.0, 5.0)):
-    """Return ``(fig, ax)``: each group's own mean (orange) joined to its partial-pooling prediction (blue).
+def readout(ax, x: float, y: float, labels, widest, *, ha: str = "left", **text_kw):
+    r"""A boxed readout: one label per line, static, beside a column of values that moves.
 
-    A static figure (lessons 01 and 02: radon counties against their number of
-    homes, batting averages by player), built once in the course style.  ``mu``
-    adds the grey line of complete pooling; ``truth`` adds black bars at what
-    the predictions are judged against.  Points are placed at ``x``.
+    Text is the costly part of a slider move (matplotlib lays out and renders every glyph
+    of a moving text, and parses a changed mathtext line again), so only the values are
+    redrawn: the labels (mathtext allowed) and the box are background.
+
+    Parameters
+    ----------
+    ax : Axes
+    x, y : float
+        Where the box's text sits, in axes coordinates (bottom edge; left or right edge by ``ha``).
+    labels : list of str
+        One per line, e.g. ``["$w$ =", "mean error, all:"]``.
+    widest : list of str
+        Per line, the widest value it can show (e.g. ``"+0.00"``): sizes the box and the column.
+    ha : {'left', 'right'}
+    **text_kw
+        Passed to every text (``fontsize`` …).
+
+    Returns
+    -------
+    Text
+        The values, right-aligned in their column: list it among the panel's moving
+        artists and set it with ``set_text("\\n".join(values))``.
     """
-    x, raw, pooled = (np.asarray(v, dtype=float) for v in (x, raw, pooled))
-    fig, ax = new_figure(figsize=figsize)
-    with building():
-        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-        if mu is not None:
-            ax.axhline(mu, color=COLORS["complete_pooling"], lw=2.5, zorder=1, label=r"complete pooling $\hat\mu$")
-        ax.add_collection(LineCollection(_segments(x, raw, x, pooled), colors=COLORS["partial_pooling"],
-                                         linewidths=1.2, alpha=0.7, zorder=2))
-        ax.scatter(x, raw, s=45, color=COLORS["no_pooling"], edgecolor="black", lw=0.5, zorder=3,
-                   label=r"no pooling (own mean $\bar y_i$)")
-        ax.scatter(x, pooled, s=45, marker="D", color=COLORS["partial_pooling"], edgecolor="black", lw=0.5,
-                   zorder=4, label="partial pooling (BLUP)")
-        if truth is not None:
-            ax.plot(x, np.asarray(truth, dtype=float), "_", ms=18, mew=2.5, color=COLORS["truth"], zorder=5,
-                    label=truth_label)
-        ax.set_xscale(xscale)   # after the data: a log axis needs positive data to set its limits
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.08), ncols=2, frameon=False)
-    return fig, ax
+    labels, widest = list(labels), list(widest)
+    # the box: labels with their widest values, drawn in no colour; it fixes the box and the column
+    frame = ax.text(x, y, "\n".join(f"{lab} {w}" for lab, w in zip(labels, widest)), transform=ax.transAxes,
+                    va="bottom", ha=ha, color="none", bbox=dict(fc="white", ec="0.7"), **text_kw)
+    ax.annotate("\n".join(labels), xy=(0, 0), xycoords=frame, va="bottom", ha="left", **text_kw)
+    return ax.annotate("\n".join(widest), xy=(1, 0), xycoords=frame, va="bottom", ha="right",
+                       multialignment="right", **text_kw)
+
+
+def raw_to_pooled(*args, **kwargs):
+    """Moved to :func:`blupteach.panels.raw_to_pooled_figure` (same arguments).
+
+    Kept only until lessons 01 and 02 call ``bt.panels.raw_to_pooled_figure``; then delete it.
+    """
+    from .panels.pooling_strategies import raw_to_pooled_figure
+    return raw_to_pooled_figure(*args, **kwargs)

@@ -124,7 +124,7 @@ class Panel:
 
     _live: dict = {}
 
-    def __init__(self, figure, draw, spec, moving, *, name: str, initial: dict | None = None, caption: str = ""):
+    def __init__(self, figure, draw, spec, moving, *, name: str, initial: dict | None = None):
         old = Panel._live.pop(name, None)
         if old is not None and old is not figure:
             plt.close(old)
@@ -132,7 +132,6 @@ class Panel:
         self.name = name
         self.figure = figure
         self.spec = dict(spec)
-        self.caption = caption
         self._draw = draw
         self.live = LiveFigure(figure, moving)
         self.values = self._defaults()

@@ -356,7 +356,7 @@ def test_inputs_not_mutated():
 # lesson 05 panels, headless
 # ---------------------------------------------------------------------------
 def test_variance_parts_panel_moves_bars_in_place():
-    from blupteach.panels.uncertainty import CLINIC
+    from blupteach.panels.interval_figures import CLINIC
     p = bt.panels.variance_parts()
     ax_b = p.figure.axes[0]
     n_patches, n_texts = len(ax_b.patches), len(ax_b.texts)

@@ -47,6 +47,15 @@ def test_panels_export_factories_or_static_figures():
         f"{others}: a panel factory must be callable with no arguments (defaults = the lesson's)")
 
 
+def test_no_factory_shadows_a_module():
+    """``bt.panels.<name>`` is always a factory: no module of the package bears a factory's name."""
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(bt.panels.__path__)}
+    assert not modules & set(bt.panels.__all__), f"factories hiding their module: {sorted(modules & set(bt.panels.__all__))}"
+    assert all(callable(getattr(bt.panels, name)) for name in bt.panels.__all__)
+
+
 def slider_moves(spec, k: int = MOVES, seed: int = 7) -> list[dict]:
     """All sliders at their minimum, at their maximum, then ``k`` random points of their ranges."""
     rng = np.random.default_rng(seed)

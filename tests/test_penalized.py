@@ -216,16 +216,18 @@ def test_indicator_design():
 
 def test_panel_headless():
     """Lesson-03 panel: dots = bt.ridge at λ, stars = bt.mme BLUPs at σ_ε²/σ_b²; artists never rebuilt."""
-    from blupteach.panels.penalized import lesson_data
+    from blupteach.panels.ridge import eight_groups
 
     panel = bt.panels.penalized()
     n_artists = [len(ax.get_children()) for ax in panel.figure.axes]
-    group, y = lesson_data()
+    # the path axes holds two scatters: the ridge dots (zorder 3) under the BLUP stars (zorder 4)
+    dot_coll, star_coll = sorted(panel.figure.axes[0].collections, key=lambda c: c.get_zorder())
+    group, y = eight_groups()
     X, Z, _ = P.indicator_design(group)
     for lam, sb2, se2 in [(0.5, 4.0, 16.0), (4.0, 4.0, 16.0), (20.0, 1.0, 30.0)]:
         panel.update(lam=lam, sigma_b2=sb2, sigma_e2=se2)
-        dots = panel.artists["ridge"].get_offsets()
-        stars = panel.artists["blup"].get_offsets()
+        dots = dot_coll.get_offsets()
+        stars = star_coll.get_offsets()
         np.testing.assert_allclose(dots[:, 1], P.ridge(X, Z, y, lam)[1], rtol=1e-12)
         np.testing.assert_allclose(stars[:, 1], bt.mme(X, Z, sb2, se2, y).b_hat, rtol=1e-12)
         np.testing.assert_allclose(stars[:, 0], se2 / sb2)

@@ -193,6 +193,23 @@ def test_palette_is_okabe_ito():
     assert plots.OKABE_ITO["orange"] == "#E69F00" and plots.OKABE_ITO["blue"] == "#0072B2"
 
 
+def test_readout_moves_only_the_values_inside_its_box():
+    """plots.readout: labels and box are background; the values text (the one artist to move) fits the box."""
+    fig, ax = plots.new_figure(figsize=(4, 3))
+    before = len(ax.texts)
+    values = plots.readout(ax, 0.05, 0.05, ["$w$ =", "mean error:"], ["0.00", "+00.00"], fontsize=12)
+    assert len(ax.texts) == before + 3, "box text, labels and values"
+    values.set_text("0.50\n+12.34")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = next(t for t in ax.texts if t.get_bbox_patch() is not None)
+    box, inside = frame.get_bbox_patch().get_window_extent(renderer), values.get_window_extent(renderer)
+    assert box.x0 < inside.x0 and inside.x1 < box.x1 and box.y0 < inside.y0 and inside.y1 < box.y1
+    labels = next(t for t in ax.texts if t.get_text() == "$w$ =\nmean error:")
+    assert inside.x0 > labels.get_window_extent(renderer).x1, "the values sit right of the labels"
+    plt.close(fig)
+
+
 def test_arrows_move_to_the_given_segments():
     fig, ax = plots.new_figure(figsize=(3, 3))
     coll = plots.arrows(ax, 3, color=plots.COLORS["partial_pooling"])

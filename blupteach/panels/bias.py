@@ -1,4 +1,4 @@
-r"""Lesson 04 panel: unbiased over the population, biased toward the mean for each individual.
+r"""Conditional bias (lesson 04): unbiased over the population, biased toward the mean for each individual.
 
 Left: 300 simulated individuals (μ known = 0), true effect b_i against the BLUP's error
 b̂_i − b_i.  The errors average to 0 (dashed line) but follow the line −(1 − w)b_i: an
@@ -14,7 +14,7 @@ import numpy as np
 
 from ..best_linear import conditional_bias, linear_predictor_mse
 from ..oneway import shrinkage_weight as weight
-from ..plots import COLORS, building, new_figure
+from ..plots import COLORS, building, new_figure, readout
 from ..widgets import Panel, Slider
 
 SPEC = {
@@ -52,8 +52,9 @@ def conditional_bias_panel(**initial) -> Panel:
                            color=COLORS["partial_pooling"], label="individuals")
         (bias_line,) = ax_e.plot([], [], color=COLORS["highlight"], lw=3,
                                  label=r"$E(\hat b_i - b_i \mid b_i) = -(1-w)\,b_i$")
-        readout = ax_e.text(0.03, 0.04, "", transform=ax_e.transAxes, va="bottom", fontsize=12,
-                            bbox=dict(fc="white", ec="0.7"))
+        # labels static, numbers moving: a changed mathtext line would be parsed again on every move
+        values = readout(ax_e, 0.03, 0.04, ["$w$ =", "mean error, all:", r"mean error, $b_i > 2\sigma_b$:"],
+                         ["0.00", "+00.00", "+00.00"], fontsize=12)
         ax_e.legend(loc="upper right", frameon=False, fontsize=11)
 
         ax_m.set(xlim=(0, 1), ylim=(0, REL_MAX), xlabel=r"weight $w'$ on the own mean",
@@ -65,7 +66,11 @@ def conditional_bias_panel(**initial) -> Panel:
         ends = ax_m.scatter([0.0, 1.0], [0.0, 0.0], s=70, zorder=4, marker="s",
                             color=[COLORS["complete_pooling"], COLORS["no_pooling"]],
                             label="complete / no pooling")
-        best_text = ax_m.text(0, 0, "", ha="center", va="bottom", fontsize=12)
+        # the label never changes (its mathtext is parsed once); the number beside it does
+        best_label = ax_m.annotate(r"$(1-w)\sigma_b^2$ =", xy=(0, 0), xytext=(12, 0), textcoords="offset points",
+                                   ha="right", va="baseline", fontsize=12)
+        best_value = ax_m.annotate("", xy=(0, 0), xytext=(15, 0), textcoords="offset points",
+                                   ha="left", va="baseline", fontsize=12)
         ax_m.legend(loc="upper center", frameon=False, fontsize=11)
 
     def draw(n, sigma_b2, sigma_e2):
@@ -75,15 +80,14 @@ def conditional_bias_panel(**initial) -> Panel:
         edge = np.array([-B_LIM, B_LIM])
         bias_line.set_data(edge, conditional_bias(edge, n, sigma_b2, sigma_e2))
         far = b > 2 * np.sqrt(sigma_b2)
-        readout.set_text(f"$w$ = {w:.2f}\nmean error, all: {err.mean():+.2f}\n"
-                         f"mean error, $b_i > 2\\sigma_b$: {err[far].mean():+.2f}")
+        values.set_text(f"{w:.2f}\n{err.mean():+.2f}\n{err[far].mean():+.2f}")
         rel = linear_predictor_mse(W_GRID, n, sigma_b2, sigma_e2) / sigma_b2
         mse_curve.set_data(W_GRID, rel)
         m_best = (1 - w) * sigma_b2
         best.set_offsets([[w, 1 - w]])
         ends.set_offsets([[0.0, rel[0]], [1.0, rel[-1]]])
-        best_text.set_position((w, 1 - w + 0.06))
-        best_text.set_text(f"$(1-w)\\sigma_b^2$ = {m_best:.3g}")
+        best_label.xy = best_value.xy = (w, 1 - w + 0.07)
+        best_value.set_text(f"{m_best:.3g}")
 
-    moving = [pts, bias_line, readout, mse_curve, best, ends, best_text]
+    moving = [pts, bias_line, values, mse_curve, best, ends, best_label, best_value]
     return Panel(fig, draw, SPEC, moving, name="conditional_bias", initial=initial)

@@ -1,4 +1,6 @@
-r"""Lesson 03 panel: the ridge path lands on the BLUPs at λ = σ_ε²/σ_b².
+r"""Ridge regression as BLUP (lesson 03): the ridge path lands on the BLUPs at λ = σ_ε²/σ_b².
+
+``penalized()``, live:
 
 Left: each group's ridge estimate :math:`\hat b_i(\lambda)` along the path
 (minimising ‖y − Xβ − Zb‖² + λ‖b‖², β unpenalised); a vertical line at the
@@ -6,6 +8,9 @@ slider's λ, dots where it cuts the path, and stars at the BLUPs from
 Henderson's equations with G = σ_b²I, R = σ_ε²I, placed at λ = σ_ε²/σ_b².
 Right: each group's own mean, its ridge prediction at λ and its BLUP.  Moving
 λ onto σ_ε²/σ_b² makes dots and stars coincide; the variance sliders move the stars.
+
+``cv_figure(cv, lam_reml)`` and ``bias_variance_figure(table, lam_blup)``, static: choosing λ
+by cross-validation beside REML's λ, and the bias–variance trade along λ.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ N_PER = np.array([1, 2, 3, 5, 8, 12, 20, 30])   # observations per group
 LAM_GRID = np.geomspace(SPEC["lam"].min, SPEC["lam"].max, 240)
 
 
-def lesson_data(seed: int = 3):
+def eight_groups(seed: int = 3):
     """The panel's fixed data: 8 groups (n from 1 to 30), μ = 50, σ_b² = 4, σ_ε² = 16, seeded."""
     rng = np.random.default_rng(seed)
     group = np.repeat(np.arange(N_PER.size), N_PER)
@@ -37,7 +42,7 @@ def lesson_data(seed: int = 3):
 
 def penalized(**initial) -> Panel:
     """Build the lesson-03 panel; keywords override the slider defaults (``lam``, ``sigma_b2``, ``sigma_e2``)."""
-    group, y = lesson_data()
+    group, y = eight_groups()
     X, Z, _ = indicator_design(group)
     path = ridge_path(X, Z, y, LAM_GRID)
     means = np.bincount(group, y) / N_PER
@@ -94,9 +99,7 @@ def penalized(**initial) -> Panel:
         readout.set_text(f"λ = {lam:.3g}    σ_ε²/σ_b² = {lam_star:.3g}\nmax |ridge − BLUP| = {gap:.2g}")
 
     moving = [lam_line, star_line, dots, stars, mu_line, ridge_pts, blup_pts, readout]
-    panel = Panel(fig, draw, SPEC, moving, name="penalized", initial=initial)
-    panel.artists = {"ridge": dots, "blup": stars}     # (λ, b̂) points: the lesson checks they coincide
-    return panel
+    return Panel(fig, draw, SPEC, moving, name="penalized", initial=initial)
 
 
 def cv_figure(cv, lam_reml: float, *, title: str = "choosing λ from the data"):

@@ -1,4 +1,4 @@
-r"""Lesson 01 panel: complete, no and partial pooling side by side, live.
+r"""Pooling strategies (lesson 01): complete, no and partial pooling side by side, live.
 
 Simulated patients with known true means, :math:`y_{ij} = \mu + b_i + \varepsilon_{ij}`
 (:mod:`blupteach.simulate`).  Each patient gets ``n`` readings.
@@ -12,6 +12,9 @@ axis is ten times the error).
 
 The standard normals are drawn once (common random numbers): moving a slider
 moves the same patients, and a slider moved back brings the same picture back.
+
+``raw_to_pooled_figure`` (static, lessons 01 and 02): real groups' own means joined to their
+partial-pooling predictions.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..oneway import shrinkage_weight
-from ..plots import COLORS, arrows, building, new_figure, set_arrows
+from matplotlib.collections import LineCollection
+
+from ..plots import COLORS, arrows, building, new_figure, segments, set_arrows
 from ..pooling import score_pooling
 from ..simulate import StandardDraws
 from ..widgets import Panel, Slider
@@ -97,3 +102,32 @@ def pooling(**initial) -> Panel:
 
     moving = [grand, truth, segs, own, blups, readout, *bars, *values]
     return Panel(fig, draw, SPEC, moving, name="pooling", initial=initial)
+
+
+def raw_to_pooled_figure(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
+                         title="", xscale="linear", figsize=(11.0, 5.0)):
+    """Return ``(fig, ax)``: each group's own mean (orange) joined to its partial-pooling prediction (blue).
+
+    A static figure (lessons 01 and 02: radon counties against their number of
+    homes, batting averages by player), built once in the course style.  ``mu``
+    adds the grey line of complete pooling; ``truth`` adds black bars at what
+    the predictions are judged against.  Points are placed at ``x``.
+    """
+    x, raw, pooled = (np.asarray(v, dtype=float) for v in (x, raw, pooled))
+    fig, ax = new_figure(figsize=figsize)
+    with building():
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if mu is not None:
+            ax.axhline(mu, color=COLORS["complete_pooling"], lw=2.5, zorder=1, label=r"complete pooling $\hat\mu$")
+        ax.add_collection(LineCollection(segments(x, raw, x, pooled), colors=COLORS["partial_pooling"],
+                                         linewidths=1.2, alpha=0.7, zorder=2))
+        ax.scatter(x, raw, s=45, color=COLORS["no_pooling"], edgecolor="black", lw=0.5, zorder=3,
+                   label=r"no pooling (own mean $\bar y_i$)")
+        ax.scatter(x, pooled, s=45, marker="D", color=COLORS["partial_pooling"], edgecolor="black", lw=0.5,
+                   zorder=4, label="partial pooling (BLUP)")
+        if truth is not None:
+            ax.plot(x, np.asarray(truth, dtype=float), "_", ms=18, mew=2.5, color=COLORS["truth"], zorder=5,
+                    label=truth_label)
+        ax.set_xscale(xscale)   # after the data: a log axis needs positive data to set its limits
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.08), ncols=2, frameon=False)
+    return fig, ax

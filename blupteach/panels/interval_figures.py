@@ -1,4 +1,5 @@
-r"""Lesson 05 panels: where a prediction's uncertainty comes from, and what it does to rankings.
+r"""Interval figures (lesson 05): where a prediction's uncertainty comes from, what it does to rankings,
+and how often the intervals cover.
 
 ``variance_parts_panel``: a clinic of seven patients (a new one with no readings, 1, Alice
 with 2, 5, 10, Bob with 20, and "you" with n).  Left: each patient's prediction error variance
@@ -8,6 +9,9 @@ the bars are moved with ``set_height``/``set_y``, never redrawn.  Right: the hal
 
 ``caterpillar_panel``: a real fit's group predictions with their intervals, ranked by the point
 prediction; a level slider widens or narrows every interval in place.
+
+``coverage_figure`` (static, ``bt.panels.coverage_figure``): simulated coverage of the intervals
+against how far an individual's true effect lies from the mean, beside the exact curve.
 """
 
 from __future__ import annotations
@@ -106,6 +110,14 @@ def variance_parts_panel(**initial) -> Panel:
 CATERPILLAR_SPEC = {"level": Slider(0.5, 0.99, 0.95, step=0.01, label="interval level")}
 
 
+def exam_schools_fit():
+    """The caterpillar panel's default fit: exam scores of 65 London schools, one-way REML by school."""
+    from .. import datasets
+    from ..oneway_fit import fit_oneway
+    exam = datasets.load("exam_schools")
+    return fit_oneway(exam["normexam"], exam["school"].astype(str), group_name="school")
+
+
 def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Panel:
     """Build the caterpillar panel for ``fit`` (default: exam scores of 65 London schools, REML).
 
@@ -113,10 +125,7 @@ def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Pan
     excludes the population mean μ̂.  The ``level`` slider moves every segment in place.
     """
     if fit is None:
-        from .. import datasets
-        from ..oneway_fit import fit_oneway
-        exam = datasets.load("exam_schools")
-        fit = fit_oneway(exam["normexam"], exam["school"].astype(str), group_name="school")
+        fit = exam_schools_fit()
     mu = float(fit.fixef.iloc[0])
     pi0 = prediction_interval(fit, 0.5, target=target)
     order = np.argsort(pi0["prediction"].to_numpy())
