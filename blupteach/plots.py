@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 __all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
-           "segments", "readout", "raw_to_pooled"]
+           "segments", "readout"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
 OKABE_ITO = {
@@ -239,12 +239,3 @@ def readout(ax, x: float, y: float, labels, widest, *, ha: str = "left", **text_
     ax.annotate("\n".join(labels), xy=(0, 0), xycoords=frame, va="bottom", ha="left", **text_kw)
     return ax.annotate("\n".join(widest), xy=(1, 0), xycoords=frame, va="bottom", ha="right",
                        multialignment="right", **text_kw)
-
-
-def raw_to_pooled(*args, **kwargs):
-    """Moved to :func:`blupteach.panels.raw_to_pooled_figure` (same arguments).
-
-    Kept only until lessons 01 and 02 call ``bt.panels.raw_to_pooled_figure``; then delete it.
-    """
-    from .panels.pooling_strategies import raw_to_pooled_figure
-    return raw_to_pooled_figure(*args, **kwargs)
