@@ -32,11 +32,6 @@ def _top_level_imports(path: Path) -> set[str]:
     return names
 
 
-# formulae becomes lazy in mixed/formula.py in a separate change; until it lands this one case
-# is an expected failure, and the strict xfail turns red the day it passes: then drop the mark.
-FORMULAE_EAGER = "formulae" in _top_level_imports(ROOT / "blupteach" / "mixed" / "formula.py")
-
-
 def fresh(code: str) -> dict:
     """Run ``code`` in a new interpreter (this repository first on the path); it prints one JSON line."""
     run = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{code}"],
@@ -50,11 +45,7 @@ def loaded_by_import() -> list[str]:
     return fresh(f"import json, blupteach\nprint(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))")
 
 
-@pytest.mark.parametrize("module", [
-    "matplotlib", "ipywidgets",
-    pytest.param("formulae", marks=pytest.mark.xfail(
-        FORMULAE_EAGER, strict=True, reason="mixed/formula.py still imports formulae at module level")),
-])
+@pytest.mark.parametrize("module", ["matplotlib", "ipywidgets", "formulae"])
 def test_import_loads_no_drawing_code(loaded_by_import, module):
     assert module not in loaded_by_import, (
         f"`import blupteach` loaded {module}: import it inside the function that needs it "
