@@ -148,14 +148,11 @@ def panel_cells_without_image(nb, page: str, name: str) -> tuple[int, list[str]]
 class _AfterNbval(pytest.Item):
     """An item that runs after nbval's cells of the same notebook and reads their outputs."""
 
-    def cells(self) -> list:
-        return [item for item in self.parent._bt_cell_items]
-
     def nbval_notebook(self):
         """The notebook as nbval ran it (its outputs), or skip when nbval did not run it all."""
         nb = nbformat.from_dict(json.loads(json.dumps(self.parent.nb)))   # a copy; nbval's stays
         code = [c for c in nb.cells if c.cell_type == "code"]
-        for item in self.cells():
+        for item in self.parent._bt_cell_items:   # nbval's items, in order
             if item.test_outputs is None:
                 pytest.skip(f"{item.name} was not run by nbval in this session: nothing to compare")
             if any(o.get("output_type") == "error" for o in item.test_outputs):
