@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse, stats
+from scipy import linalg, sparse, special
 
 from ._validation import as_float_array, check_choice, check_counts, check_level, check_variance, cholesky
 from .fit import is_fit
@@ -364,7 +364,7 @@ def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observat
     d = _design(fit, newdata, factor)
     parts = variance_parts_mme(d.X, d.Z, d.G, d.sigma_e2, d.x0, d.z0, target=target, index=d.index)
     se = np.sqrt(parts["total"].to_numpy())
-    half = stats.norm.ppf(0.5 + level / 2) * se
+    half = special.ndtri(0.5 + level / 2) * se        # z quantile of N(0, 1)
     pred = np.asarray(d.prediction, float)
     return pd.DataFrame({"n": np.asarray(d.n).astype(int), "prediction": pred, "se": se,
                          "lower": pred - half, "upper": pred + half}, index=d.index)

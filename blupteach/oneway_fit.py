@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
+from scipy import sparse
 
 from ._validation import check_choice, group_codes
 from .fit import PredictionDesign
@@ -211,6 +211,7 @@ def _anova_estimates(stats: OnewayStats):
 def _polish(gamma: float, stats: OnewayStats, reml: bool) -> float:
     """Refine an interior optimum to machine precision by solving score(γ) = 0 near it."""
     lo, hi = gamma * (1 - 1e-4), gamma * (1 + 1e-4)
+    from scipy import optimize      # here, not at import: importing blupteach stays light
     s_lo, s_hi = score(lo, stats, reml), score(hi, stats, reml)
     if not (s_lo < 0 < s_hi):      # not bracketed (flat or odd surface): keep Brent's answer
         return gamma
@@ -219,6 +220,7 @@ def _polish(gamma: float, stats: OnewayStats, reml: bool) -> float:
 
 def _maximise(stats: OnewayStats, reml: bool) -> float:
     """γ̂ = argmin of the profiled deviance over γ ≥ 0 (0 exactly when the boundary wins)."""
+    from scipy import optimize
     # Search over rho = γ/(1+γ) in [0, 1): bounded, smooth, and the boundary is rho = 0.
     def dev_rho(rho):
         return profiled_deviance(rho / (1.0 - rho), stats, reml)

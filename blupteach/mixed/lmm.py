@@ -17,7 +17,7 @@ import contextlib
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize
+from scipy import linalg
 
 from .._validation import check_choice
 from .design import build_design, sparse_Z
@@ -28,16 +28,20 @@ from .result import LmmFit
 
 __all__ = ["fit_lmm", "loglik_at"]
 
-try:   # fits run on one BLAS thread: on a small, shared machine a second (spinning) OpenBLAS
-       # thread cost 2-10x more than it saved, for 2 x 2 blocks and for a 1100 x 1100 Cholesky alike
-    from threadpoolctl import ThreadpoolController
-    _CONTROLLER = ThreadpoolController()
-except Exception:  # pragma: no cover - threadpoolctl is in requirements.txt; without it only speed changes
-    _CONTROLLER = None
+_CONTROLLER = []     # threadpoolctl's controller, made on the first fit (not at import)
 
 
 def _one_blas_thread():
-    return _CONTROLLER.limit(limits=1, user_api="blas") if _CONTROLLER is not None else contextlib.nullcontext()
+    """Fits run on one BLAS thread: on a small, shared machine a second (spinning) OpenBLAS
+    thread cost 2-10x more than it saved, for 2 x 2 blocks and for a 1100 x 1100 Cholesky alike."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _CONTROLLER.append(ThreadpoolController())
+        except Exception:  # pragma: no cover - a dependency; without it only speed changes
+            _CONTROLLER.append(None)
+    ctl = _CONTROLLER[0]
+    return ctl.limit(limits=1, user_api="blas") if ctl is not None else contextlib.nullcontext()
 
 # Tight enough that θ agrees with lme4's tight fits to ~1e-8 (sleepstudy), loose enough to
 # stop without a tail of line searches chasing changes below rounding.
@@ -50,6 +54,7 @@ def _minimise(fun, x0, bounds, jac):
     Central (3-point) differences cost 2 evaluations per parameter and gradient, but
     forward differences left θ 30× less accurate on sleepstudy for a similar total.
     """
+    from scipy import optimize      # here, not at import: importing blupteach stays light
     if jac:
         res = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=_OPTS)
     else:
