@@ -141,8 +141,8 @@ def test_terms_the_engine_cannot_express_are_refused_by_name(sim, formula, match
 
 
 def test_prior_weights_are_not_an_argument(sim):
-    """lme4's weights= has no counterpart: Python refuses the unknown keyword, nothing is fitted."""
-    with pytest.raises(TypeError, match="weights"):
+    """lme4's weights= has no counterpart: refused naming it, nothing is fitted as something else."""
+    with pytest.raises(ValueError, match="^weights: prior weights .* are not supported"):
         fit_lmm("y ~ x1 + (1 | g)", sim, weights=np.ones(len(sim)))
 
 

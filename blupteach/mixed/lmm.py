@@ -97,7 +97,7 @@ def _snap(theta, dev, lower):
     return best
 
 
-def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto") -> LmmFit:
+def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto", weights=None) -> LmmFit:
     r"""Fit a linear mixed model written in lme4 syntax, by REML (default) or ML.
 
     Parameters
@@ -121,6 +121,9 @@ def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto"
     engine : {'auto', 'fast', 'general'}, keyword-only
         'fast' (one grouping factor, no K: per-group sufficient statistics, analytic
         gradient), 'general' (sparse, any design), 'auto' picks 'fast' when it applies.
+    weights : None, keyword-only
+        lme4's prior weights have no counterpart here (every observation has residual
+        variance σ²): anything but None is refused, never ignored.
 
     Returns
     -------
@@ -153,6 +156,10 @@ def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto"
     Known-K blocks skip the "fewer levels than observations" rule (relatives make
     an animal model identifiable with one record per animal).  Lessons 03, 05, 07, 09.
     """
+    if weights is not None:
+        raise ValueError("weights: prior weights (lme4's weights=) are not supported: this engine gives every "
+                         "observation the same residual variance sigma^2, so a weighted model would be fitted "
+                         "as an unweighted one; drop weights= (or fit the weighted model with lme4)")
     method = check_choice(method, "method", ("REML", "ML"))
     engine = check_choice(engine, "engine", ("auto", "fast", "general"))
     with _one_blas_thread():
