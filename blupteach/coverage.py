@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._validation import as_float_array, check_choice, check_counts, check_level, check_scalar, check_variance, check_whole
+from ._validation import as_float_array, check_choice, check_counts, check_level, check_scalar, check_variance, check_variances, check_whole
 from .intervals import TARGETS
 from .oneway import gls_mean, pev, shrinkage_weight
 from .simulate import simulate_group_stats
@@ -40,8 +40,8 @@ BANDS = (0.0, 1.0, 2.0, np.inf)
 
 def _positive_variances(sigma_b2, sigma_e2):
     """Both variances > 0 (a coverage study needs signal and noise), as floats."""
-    return (float(check_variance(sigma_b2, "sigma_b2", positive=True)),
-            float(check_variance(sigma_e2, "sigma_e2", positive=True)))
+    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)       # single numbers, sigma_e2 > 0
+    return float(check_variance(sigma_b2, "sigma_b2", positive=True)), sigma_e2
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,10 @@ def _check_xzy(X, Z, y):
 
 
 def _check_lams(lam):
-    lams = np.atleast_1d(np.asarray(lam, dtype=float))
+    try:
+        lams = np.atleast_1d(np.asarray(lam, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"lam must be a number >= 0 or a list of them (inf allowed); got {lam!r}") from None
     if lams.ndim != 1 or np.isnan(lams).any() or (lams < 0).any():
         raise ValueError(f"lam must be >= 0 (a penalty; inf allowed for complete pooling); got {lam!r}")
     return lams
@@ -240,6 +243,8 @@ def generalized_ridge(X, Z, y, G, sigma_e2):
     λ = σ_ε²/σ_b².  Raises ``ValueError`` if G is not positive definite or σ_ε² ≤ 0.
     """
     sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
+    if np.ndim(sigma_e2) != 0:
+        raise ValueError(f"sigma_e2 must be a single number (R = sigma_e2 I); got shape {np.shape(sigma_e2)}")
     r = mme(X, Z, G, sigma_e2, y)
     return r.beta_hat, r.b_hat
 

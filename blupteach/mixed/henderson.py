@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, sparse
 
-from .._validation import as_float_array
+from .._validation import as_float_array, check_scalar
 
 __all__ = ["mme", "MMEResult"]
 
@@ -95,20 +95,20 @@ def mme(X, Z, G, R, y) -> MMEResult:
     if np.ndim(X) == 0:
         raise ValueError(f"X must have {N} rows to match y")
     X = _matrix(X, "X", (N, np.shape(X)[1] if np.ndim(X) == 2 else 1))    # checks the rows too
-    Zd = Z.toarray() if sparse.issparse(Z) else np.asarray(Z, dtype=float)
+    Zd = Z.toarray() if sparse.issparse(Z) else as_float_array(Z, "Z")
     if Zd.ndim != 2 or Zd.shape[0] != N:
         raise ValueError(f"Z must be 2-dimensional with {N} rows to match y; got shape {np.shape(Zd)}")
     Zd = _matrix(Zd, "Z", Zd.shape)
     p, q = X.shape[1], Zd.shape[1]
     if np.ndim(G) == 0:
-        g = float(G)
+        g = check_scalar(G, "G")
         if not g > 0:
             raise ValueError(f"G must be > 0 when given as a number (G = gI); got {G}")
         Ginv = np.eye(q) / g
     else:
         Ginv = _spd_inverse_apply(_matrix(G, "G", (q, q)), np.eye(q), "G")
     if np.ndim(R) == 0:
-        r = float(R)
+        r = check_scalar(R, "R")
         if not r > 0:
             raise ValueError(f"R must be > 0 when given as a number (R = rI); got {R}")
         RiX, RiZ, Riy = X / r, Zd / r, y / r
