@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-__all__ = ["OKABE_ITO", "COLORS", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
+__all__ = ["OKABE_ITO", "COLORS", "MAX_WIDTH_IN", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
            "segments", "readout"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
@@ -47,16 +47,24 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
-#: One colour per idea, the same in every lesson.
+#: One colour per meaning, the same in every lesson (and no colour with two meanings):
+#: prose names the Okabe–Ito colour ("vermillion", "sky blue"), as the keys of OKABE_ITO do.
 COLORS = {
-    "no_pooling": OKABE_ITO["orange"],     # each group's own mean
-    "complete_pooling": OKABE_ITO["grey"],  # one number for everyone
-    "partial_pooling": OKABE_ITO["blue"],   # the BLUP
-    "truth": OKABE_ITO["black"],
-    "highlight": OKABE_ITO["vermillion"],
-    "alt": OKABE_ITO["green"],
-    "alt2": OKABE_ITO["purple"],
+    "no_pooling": OKABE_ITO["orange"],       # each group's own mean (and only that)
+    "complete_pooling": OKABE_ITO["grey"],    # one number for everyone
+    "partial_pooling": OKABE_ITO["blue"],     # the BLUP
+    "truth": OKABE_ITO["black"],              # what a simulation knows
+    "highlight": OKABE_ITO["vermillion"],     # the marked individuals (Alice, Bob, a chosen county)
+    "mean_part": OKABE_ITO["sky"],            # variance from estimating mu
+    "deviation_part": OKABE_ITO["green"],     # variance of the individual's deviation
+    "noise_part": OKABE_ITO["purple"],        # a new reading's noise
+    "alt": OKABE_ITO["green"],                # a second method beside the BLUP (never with deviation_part)
+    "alt2": OKABE_ITO["purple"],              # a third (never with noise_part)
 }
+
+#: Widest figure that shows whole in JupyterLab at 1280 × 800 with the file browser open
+#: (about 910 px of output, less ipympl's margin) and on a 1024 × 768 projector: 8.5 in at 90 dpi.
+MAX_WIDTH_IN = 8.5
 
 #: Font sizes readable on a projector; applied only while a figure is built.
 STYLE = {
@@ -73,14 +81,20 @@ STYLE = {
 }
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=(10.0, 4.5), dpi: float = 90, **subplot_kw):
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=(8.5, 4.2), dpi: float = 90, **subplot_kw):
     """Return ``(fig, axes)`` built with the course style, not shown yet.
 
     The figure is created with ``plt.ioff()`` so that ipympl does not display it
     on creation: the panel decides where it appears.  Lay out the artists, then
     call :meth:`LiveFigure.freeze_layout` (the panel's ``LiveFigure`` does it) so
     no layout engine runs on a slider move.
+
+    Raises ``ValueError`` for a figure wider than :data:`MAX_WIDTH_IN` inches at 90 dpi:
+    it would be cut on the right in a learner's JupyterLab.
     """
+    if figsize[0] * dpi > MAX_WIDTH_IN * 90 + 1e-9:
+        raise ValueError(f"figsize must be at most {MAX_WIDTH_IN} in wide at 90 dpi ({MAX_WIDTH_IN * 90:.0f} px) so the "
+                         f"figure shows whole in JupyterLab at 1280 x 800; got {figsize[0]} in at {dpi} dpi")
     with building():
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, dpi=dpi, layout="constrained", **subplot_kw)
     canvas = fig.canvas
