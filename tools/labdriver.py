@@ -87,6 +87,20 @@ def write_code_notebook(path: Path, sources: list[str]) -> str:
     return str(path.relative_to(ROOT))
 
 
+def all_panels_notebook() -> tuple[str, int]:
+    """A notebook that shows every factory in ``bt.panels`` callable with no arguments: (path, count)."""
+    import inspect
+
+    import blupteach.panels as panels
+
+    def no_required_args(f) -> bool:   # panel factories; helpers such as cv_figure(cv, lam_reml) are not
+        return callable(f) and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                                   for p in inspect.signature(f).parameters.values())
+    names = [n for n in panels.__all__ if no_required_args(getattr(panels, n))]
+    sources = ["%matplotlib widget\nimport blupteach as bt", *(f"bt.panels.{name}()" for name in names)]
+    return write_code_notebook(ROOT / "build" / "browser" / "all_panels.ipynb", sources), len(names)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -71,21 +71,7 @@ def test_lesson_panels_live(lab, lesson):
     check_notebook_live(lab, str(lesson.relative_to(ld.ROOT)))
 
 
-def _all_panels_notebook() -> tuple[str, int]:
-    """A notebook that shows every factory in ``bt.panels`` (those callable with no arguments)."""
-    import inspect
-
-    import blupteach.panels as panels
-
-    def no_required_args(f) -> bool:   # panel factories; helpers such as cv_figure(cv, lam_reml) are not
-        return callable(f) and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-                                   for p in inspect.signature(f).parameters.values())
-    names = [n for n in panels.__all__ if no_required_args(getattr(panels, n))]
-    sources = ["%matplotlib widget\nimport blupteach as bt", *(f"bt.panels.{name}()" for name in names)]
-    return ld.write_code_notebook(ld.ROOT / "build" / "browser" / "all_panels.ipynb", sources), len(names)
-
-
 def test_every_package_panel_live(lab):
-    nb_path, n_panels = _all_panels_notebook()
+    nb_path, n_panels = ld.all_panels_notebook()
     assert n_panels >= 1, "bt.panels exports no factory"
     check_notebook_live(lab, nb_path, min_figures=n_panels)
