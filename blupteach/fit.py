@@ -31,7 +31,7 @@ symbol             name           shape
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -70,9 +70,12 @@ class PredictionDesign:
     n: np.ndarray
 
 
-@runtime_checkable
 class Fit(Protocol):
     """What a fitted mixed model offers (lme4's names where lme4 has one).
+
+    A static type for annotations; at run time :func:`is_fit` checks an object against it
+    (``isinstance`` with a runtime-checkable Protocol would run every property, and a
+    property of a broken fit raises instead of answering "no").
 
     Attributes
     ----------
@@ -122,10 +125,13 @@ class Fit(Protocol):
         """The :class:`PredictionDesign` of the targets that :meth:`predict` predicts."""
 
 
+#: The names of :class:`Fit` (tests check this list against the class body).
+_MEMBERS = ("loglik", "singular", "fixef", "sigma2", "varcorr", "ranef", "ranef_cov", "theta",
+            "predict", "prediction_design")
+
+
 def is_fit(obj) -> bool:
     """True if ``obj`` offers every name of :class:`Fit` (looked up on its class: no property is run)."""
-    names = ("loglik", "singular", "fixef", "sigma2", "varcorr", "ranef", "ranef_cov", "theta",
-             "predict", "prediction_design")
     cls = type(obj)
     fields = getattr(cls, "__dataclass_fields__", {})
-    return all(hasattr(cls, n) or n in fields for n in names)
+    return all(hasattr(cls, n) or n in fields for n in _MEMBERS)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import blupteach as bt
-from blupteach.fit import Fit
+from blupteach.fit import is_fit
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +25,16 @@ def sleep_fit():
 
 def test_both_fits_satisfy_the_protocol(dyestuff_fit, sleep_fit):
     for fit in (dyestuff_fit, sleep_fit):
-        assert isinstance(fit, Fit)
+        assert is_fit(fit)
         for name in ("loglik", "fixef", "sigma2", "varcorr", "ranef", "ranef_cov", "singular", "theta"):
             getattr(fit, name)
+
+
+def test_is_fit_checks_every_member_of_the_protocol():
+    from blupteach.fit import _MEMBERS, Fit
+    declared = set(Fit.__annotations__) | {k for k in vars(Fit) if not k.startswith("_")}
+    assert set(_MEMBERS) == declared
+    assert not is_fit(object()) and not is_fit(bt.datasets.load("dyestuff"))
 
 
 def test_varcorr_has_one_shape(dyestuff_fit, sleep_fit):
