@@ -327,7 +327,10 @@ def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int
     mean_i Var θ̂_i and MSE = mean (θ̂_i − θ_i)² = bias² + variance, where θ_i = μ + b_i.
     λ = 0 is no pooling (unbiased, largest variance); λ = σ_ε²/σ_b² is the BLUP (C11).
 
-    Returns DataFrame with columns ``lam``, ``bias2``, ``variance``, ``mse``.
+    Returns DataFrame with columns ``lam``, ``bias2``, ``variance``, ``mse`` and ``mse_se``, the
+    simulation's standard error of ``mse`` (sd over the replicates of each replicate's MSE
+    over groups, divided by √n_sims): two λ differ beyond simulation error when their MSEs
+    differ by several ``mse_se`` (the replicates are shared, so the paired error is smaller).
     """
     lams = _check_lams(lam)
     sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)
@@ -338,5 +341,7 @@ def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int
     est = beta[:, :1, :] + b                          # (m, g, S)
     bias2 = ((est.mean(2) - truth) ** 2).mean(1)
     var = est.var(2).mean(1)
-    mse = ((est - truth[None, :, None]) ** 2).mean((1, 2))
-    return pd.DataFrame({"lam": lams, "bias2": bias2, "variance": var, "mse": mse})
+    mse_s = ((est - truth[None, :, None]) ** 2).mean(1)          # (m, S): each replicate's MSE over groups
+    mse = mse_s.mean(1)
+    mse_se = mse_s.std(1, ddof=1) / np.sqrt(n_sims)               # simulation error of mse
+    return pd.DataFrame({"lam": lams, "bias2": bias2, "variance": var, "mse": mse, "mse_se": mse_se})

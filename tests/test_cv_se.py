@@ -61,3 +61,14 @@ def test_cv_lambda_still_refuses_bad_folds():
     X, Z, _ = bt.indicator_design(group)
     with pytest.raises(ValueError, match="n_folds"):
         bt.cv_lambda(X, Z, y, [1.0], n_folds=1, seed=0)
+
+
+def test_bias_variance_mse_se_is_the_replicates_standard_error():
+    """mse_se shrinks like 1/√n_sims and is of the size the replicate-to-replicate spread implies."""
+    kw = dict(n=5, g=30, sigma_b2=1.0, sigma_e2=4.0, seed=1)
+    small = bt.bias_variance([0.0, 4.0], n_sims=100, **kw)
+    big = bt.bias_variance([0.0, 4.0], n_sims=1600, **kw)
+    ratio = small.mse_se.to_numpy() / big.mse_se.to_numpy()
+    np.testing.assert_allclose(ratio, 4.0, rtol=0.25)
+    # λ = 0: each replicate's MSE is a mean of g·… squared N(0, σ_ε²/n) errors: sd ≈ (σ_ε²/n)·√(2/g)
+    np.testing.assert_allclose(big.mse_se.iloc[0] * np.sqrt(1600), 0.8 * np.sqrt(2 / 30), rtol=0.1)
