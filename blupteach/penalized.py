@@ -251,12 +251,39 @@ def generalized_ridge(X, Z, y, G, sigma_e2):
 
 @dataclass
 class CVResult:
-    """Cross-validated λ: ``lam`` grid (m,), ``cv_mse`` (m,), the chosen ``lam_cv`` and the ``scheme``."""
+    r"""Cross-validated λ: the ``lam`` grid (m,), ``cv_mse`` (m,), the chosen ``lam_cv``, the
+    ``scheme``, and two standard errors across the K folds.
+
+    With :math:`\text{MSE}_k(\lambda)` the held-out mean squared error of fold k (sd with
+    K − 1 in the denominator):
+
+    * ``cv_se`` (m,): :math:`\operatorname{sd}_k \text{MSE}_k(\lambda)/\sqrt{K}`, the standard
+      error of the curve itself (it carries how hard each fold's rows are to predict, which
+      every λ shares);
+    * ``diff_se`` (m,): :math:`\operatorname{sd}_k [\text{MSE}_k(\lambda) - \text{MSE}_k(\lambda_{cv})]/\sqrt{K}`,
+      the standard error of the *difference* from the minimum, paired within folds (0 at
+      ``lam_cv``): the one to use when comparing two λ on the same folds.
+
+    :meth:`one_se_band` gives the λ whose CV error is within one of these of the minimum.
+    """
 
     lam: np.ndarray
     cv_mse: np.ndarray
     lam_cv: float
     scheme: str
+    cv_se: np.ndarray
+    diff_se: np.ndarray
+
+    def one_se_band(self, *, paired: bool = True) -> np.ndarray:
+        r"""Boolean mask (m,) of the λ within one standard error of the best.
+
+        ``paired=True``: :math:`\text{CV}(\lambda) - \text{CV}(\lambda_{cv}) \le \texttt{diff\_se}(\lambda)`;
+        ``paired=False`` (the textbook one-SE rule): :math:`\text{CV}(\lambda) \le
+        \text{CV}(\lambda_{cv}) + \texttt{cv\_se}(\lambda_{cv})`.
+        """
+        i = int(np.argmin(self.cv_mse))
+        excess = self.cv_mse - self.cv_mse[i]
+        return excess <= (self.diff_se if paired else self.cv_se[i])
 
 
 def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed) -> CVResult:
@@ -267,6 +294,7 @@ def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed) -> CVResult:
     into ``n_folds`` folds of near-equal size; for each fold the ridge path is fitted
     on the other rows and scored by the mean squared error of :math:`x'\hat\beta + z'\hat b`
     on the held-out rows; ``lam_cv`` minimises the average over all held-out rows.
+    ``cv_se`` and ``diff_se`` are standard errors across folds (see :class:`CVResult`).
     A group whose rows all fall in one held-out fold is predicted by β̂ alone.
 
     Raises ``ValueError`` for ``n_folds`` < 2 or more folds than rows, and as :func:`ridge_path`.
@@ -275,15 +303,19 @@ def cv_lambda(X, Z, y, lam, *, n_folds: int = 10, seed) -> CVResult:
     lams = _check_lams(lam)
     N = y.size
     fold = random_folds(N, n_folds, seed=seed)
-    sse = np.zeros(lams.size)
+    sse = np.zeros((n_folds, lams.size))
     for k in range(n_folds):
         test = fold == k
         beta, b = _path(X[~test], Z[~test], y[~test], lams)
         pred = beta @ X[test].T + b @ Z[test].T        # (m, n_test)
-        sse += ((y[test][None] - pred) ** 2).sum(1)
-    cv = sse / N
+        sse[k] = ((y[test][None] - pred) ** 2).sum(1)
+    cv = sse.sum(0) / N
+    fold_mse = sse / np.bincount(fold, minlength=n_folds)[:, None]          # MSE_k(λ), (K, m)
+    best = int(np.argmin(cv))
+    se = fold_mse.std(0, ddof=1) / np.sqrt(n_folds)                           # sd_k MSE_k / √K
+    diff_se = (fold_mse - fold_mse[:, [best]]).std(0, ddof=1) / np.sqrt(n_folds)   # paired within folds
     scheme = f"{n_folds}-fold cross-validation over observations, rows shuffled by numpy.random.default_rng({seed})"
-    return CVResult(lam=lams, cv_mse=cv, lam_cv=float(lams[np.argmin(cv)]), scheme=scheme)
+    return CVResult(lam=lams, cv_mse=cv, lam_cv=float(lams[best]), scheme=scheme, cv_se=se, diff_se=diff_se)
 
 
 def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int = 400, seed) -> pd.DataFrame:
@@ -295,7 +327,10 @@ def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int
     mean_i Var θ̂_i and MSE = mean (θ̂_i − θ_i)² = bias² + variance, where θ_i = μ + b_i.
     λ = 0 is no pooling (unbiased, largest variance); λ = σ_ε²/σ_b² is the BLUP (C11).
 
-    Returns DataFrame with columns ``lam``, ``bias2``, ``variance``, ``mse``.
+    Returns DataFrame with columns ``lam``, ``bias2``, ``variance``, ``mse`` and ``mse_se``, the
+    simulation's standard error of ``mse`` (sd over the replicates of each replicate's MSE
+    over groups, divided by √n_sims): two λ differ beyond simulation error when their MSEs
+    differ by several ``mse_se`` (the replicates are shared, so the paired error is smaller).
     """
     lams = _check_lams(lam)
     sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)
@@ -306,5 +341,7 @@ def bias_variance(lam, *, n, g, sigma_b2, sigma_e2, mu: float = 0.0, n_sims: int
     est = beta[:, :1, :] + b                          # (m, g, S)
     bias2 = ((est.mean(2) - truth) ** 2).mean(1)
     var = est.var(2).mean(1)
-    mse = ((est - truth[None, :, None]) ** 2).mean((1, 2))
-    return pd.DataFrame({"lam": lams, "bias2": bias2, "variance": var, "mse": mse})
+    mse_s = ((est - truth[None, :, None]) ** 2).mean(1)          # (m, S): each replicate's MSE over groups
+    mse = mse_s.mean(1)
+    mse_se = mse_s.std(1, ddof=1) / np.sqrt(n_sims)               # simulation error of mse
+    return pd.DataFrame({"lam": lams, "bias2": bias2, "variance": var, "mse": mse, "mse_se": mse_se})

@@ -15,6 +15,7 @@ factory                    module                      lesson  what it shows (th
 ``penalized()``            ``ridge``                   03      λ, σ_b², σ_ε²: ridge path lands on the BLUPs at λ = σ_ε²/σ_b²
 ``cv_figure(...)``         ``ridge``                   03      static: cross-validated error against λ
 ``bias_variance_figure``   ``ridge``                   03      static: bias², variance, MSE against λ
+``group_predictor_figure`` ``group_level``             03      static: shrinkage toward a constant vs a line in a group-level predictor
 ``conditional_bias()``     ``bias``                    04      n, σ_b², σ_ε²: BLUP error vs true effect; MSE of w'
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε²: three variance sources stacked; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: ranked predictions with their intervals
@@ -28,7 +29,9 @@ from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
 from .pooling_strategies import pooling, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
+from .group_level import group_predictor_figure
 from .shrinkage import shrinkage_weight
 
 __all__ = ["pooling", "raw_to_pooled_figure", "shrinkage_weight", "penalized", "cv_figure", "bias_variance_figure", "conditional_bias",
            "variance_parts", "caterpillar", "coverage_figure"]
+__all__ += ["group_predictor_figure"]

@@ -41,47 +41,53 @@ def eight_groups(seed: int = 3):
 
 
 def penalized(**initial) -> Panel:
-    """Build the lesson-03 panel; keywords override the slider defaults (``lam``, ``sigma_b2``, ``sigma_e2``)."""
+    """Build the lesson-03 panel; keywords override the slider defaults (``lam``, ``sigma_b2``, ``sigma_e2``).
+
+    Colours (``plots.COLORS``): own means orange (no pooling), β̂₀ grey (complete pooling),
+    the ridge path and its dots at λ green (``alt``, a second method), the BLUPs blue stars
+    (partial pooling).  One legend for both panels.
+    """
     group, y = eight_groups()
     X, Z, _ = indicator_design(group)
     path = ridge_path(X, Z, y, LAM_GRID)
     means = np.bincount(group, y) / N_PER
     ypos = np.arange(N_PER.size)[::-1].astype(float)
     bmax = np.abs(path.b_hat).max() * 1.15
+    ridge_c, blup_c = COLORS["alt"], COLORS["partial_pooling"]
     with building():
-        fig, (ax_p, ax_g) = new_figure(1, 2, figsize=(10.0, 4.8), width_ratios=[1.2, 1.0])
-        # -- left: the path ------------------------------------------------------
-        ax_p.set(xscale="log", xlim=(LAM_GRID[0], LAM_GRID[-1]), ylim=(-bmax, bmax),
+        fig, (ax_p, ax_g) = new_figure(1, 2, figsize=(8.5, 5.0), width_ratios=[1.15, 1.0])
+        # -- left: the path (x limits a little past the slider's range: no half-clipped marker) --
+        ax_p.set(xscale="log", xlim=(LAM_GRID[0] / 1.8, LAM_GRID[-1] * 1.8), ylim=(-bmax, bmax),
                  xlabel=r"penalty $\lambda$  (log scale)", ylabel=r"group effect $\hat b_i(\lambda)$",
-                 title=r"ridge path: $\min\ \|y-X\beta-Zb\|^2+\lambda\|b\|^2$")
+                 title=r"ridge path $\hat b_i(\lambda)$")
         ax_p.axhline(0.0, color=COLORS["complete_pooling"], lw=1)
         last = -np.inf
         for i in np.argsort(path.b_hat[0]):
-            ax_p.plot(LAM_GRID, path.b_hat[:, i], color=COLORS["partial_pooling"], lw=1.4, alpha=0.75)
+            ax_p.plot(LAM_GRID, path.b_hat[:, i], color=ridge_c, lw=1.3, alpha=0.6)
             if path.b_hat[0, i] - last > 0.12 * bmax:     # label a curve only where labels do not collide
-                ax_p.text(LAM_GRID[0] * 1.1, path.b_hat[0, i], f"n={N_PER[i]}", fontsize=10, va="bottom")
+                ax_p.text(LAM_GRID[0], path.b_hat[0, i], f"n={N_PER[i]}", fontsize=10, va="bottom")
                 last = path.b_hat[0, i]
-        lam_line = ax_p.axvline(1.0, color=COLORS["partial_pooling"], lw=2)
-        star_line = ax_p.axvline(1.0, color=COLORS["highlight"], lw=1.5, ls="--")
-        dots = ax_p.scatter(np.ones(N_PER.size), np.zeros(N_PER.size), s=45, color=COLORS["partial_pooling"],
-                            zorder=3, label=r"ridge at $\lambda$")
-        stars = ax_p.scatter(np.ones(N_PER.size), np.zeros(N_PER.size), s=170, marker="*", zorder=4,
-                             facecolor="none", edgecolor=COLORS["highlight"], lw=1.6,
-                             label=r"BLUP, at $\lambda=\sigma_\varepsilon^2/\sigma_b^2$")
-        ax_p.legend(loc="upper right", frameon=False, fontsize=11)
-        readout = ax_p.text(0.98, 0.03, "", transform=ax_p.transAxes, fontsize=12, ha="right",
-                            bbox=dict(fc="white", ec="0.7"))
+        lam_line = ax_p.axvline(1.0, color=ridge_c, lw=2)
+        star_line = ax_p.axvline(1.0, color=blup_c, lw=1.5, ls="--")
+        dots = ax_p.scatter(np.ones(N_PER.size), np.zeros(N_PER.size), s=40, color=ridge_c, zorder=3)
+        stars = ax_p.scatter(np.ones(N_PER.size), np.zeros(N_PER.size), s=160, marker="*", zorder=4,
+                             facecolor="none", edgecolor=blup_c, lw=1.6)
+        readout = ax_p.text(0.98, 0.97, "", transform=ax_p.transAxes, fontsize=11, ha="right", va="top",
+                            bbox=dict(fc="white", ec="0.7"))     # top right: where the paths have met at 0
         # -- right: predictions per group ----------------------------------------------
         lo, hi = means.min() - 1.5, means.max() + 1.5
         ax_g.set(xlim=(lo, hi), ylim=(-0.7, N_PER.size - 0.3), yticks=ypos,
                  yticklabels=[f"n = {n}" for n in N_PER], xlabel="predicted group mean",
-                 title="own mean, ridge and BLUP")
-        mu_line = ax_g.axvline(means.mean(), color=COLORS["complete_pooling"], lw=2, label=r"$\hat\beta_0$")
-        ax_g.scatter(means, ypos, s=70, color=COLORS["no_pooling"], zorder=3, label=r"own mean $\bar y_i$")
-        ridge_pts = ax_g.scatter(means, ypos, s=60, color=COLORS["partial_pooling"], zorder=4, label=r"ridge at $\lambda$")
-        blup_pts = ax_g.scatter(means, ypos, s=200, marker="*", facecolor="none", edgecolor=COLORS["highlight"],
-                                lw=1.6, zorder=5, label="BLUP")
-        ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False, fontsize=11)
+                 title="per group")
+        mu_line = ax_g.axvline(means.mean(), color=COLORS["complete_pooling"], lw=2)
+        own = ax_g.scatter(means, ypos, s=70, color=COLORS["no_pooling"], zorder=3)
+        ridge_pts = ax_g.scatter(means, ypos, s=55, color=ridge_c, zorder=4)
+        blup_pts = ax_g.scatter(means, ypos, s=190, marker="*", facecolor="none", edgecolor=blup_c,
+                                lw=1.6, zorder=5)
+        handles = [own, mu_line, (ridge_pts, lam_line), (blup_pts, star_line)]
+        labels = [r"own mean $\bar y_i$", r"$\hat\beta_0$ (complete pooling)", r"ridge at your $\lambda$",
+                  r"BLUP, at $\lambda=\sigma_\varepsilon^2/\sigma_b^2$"]
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=11)
 
     def draw(lam, sigma_b2, sigma_e2):
         p = ridge_path(X, Z, y, [lam])
@@ -96,41 +102,68 @@ def penalized(**initial) -> Panel:
         ridge_pts.set_offsets(np.column_stack([beta_lam[0] + b_lam, ypos]))
         blup_pts.set_offsets(np.column_stack([h.beta_hat[0] + h.b_hat, ypos]))
         gap = np.abs(b_lam - h.b_hat).max()
-        readout.set_text(f"λ = {lam:.3g}    σ_ε²/σ_b² = {lam_star:.3g}\nmax |ridge − BLUP| = {gap:.2g}")
+        readout.set_text(f"λ = {lam:.4g}\nσ_ε²/σ_b² = {lam_star:.3g}\nmax |ridge − BLUP|\n    = {gap:.2g}")
 
     moving = [lam_line, star_line, dots, stars, mu_line, ridge_pts, blup_pts, readout]
     return Panel(fig, draw, SPEC, moving, name="penalized", initial=initial)
 
 
 def cv_figure(cv, lam_reml: float, *, title: str = "choosing λ from the data"):
-    """Static figure: cross-validated error against λ, the CV choice and the REML λ marked.
+    """Static figure: cross-validated error against λ with paired one-SE bars, the band, CV's and REML's λ.
 
-    ``cv`` is a :class:`blupteach.penalized.CVResult`; returns ``(fig, ax)``.
+    ``cv`` is a :class:`blupteach.penalized.CVResult`.  Bars are ±``cv.diff_se`` (the standard
+    error of the difference from the best λ, paired within folds); the shaded span is
+    ``cv.one_se_band()``.  λ = 0 (no pooling) and λ = ∞ (complete pooling), which a log axis
+    cannot show, are drawn as horizontal lines when the grid holds them.  Returns ``(fig, ax)``.
     """
+    lam, mse, se = (np.asarray(a, float) for a in (cv.lam, cv.cv_mse, cv.diff_se))
+    band = np.asarray(cv.one_se_band())
+    on_axis = (lam > 0) & np.isfinite(lam)
+    cv_c = COLORS["alt"]
     with building():
-        fig, ax = new_figure(figsize=(8.5, 4.2))
-        ax.plot(cv.lam, cv.cv_mse, color=COLORS["partial_pooling"], lw=2.5, label="10-fold CV error")
-        ax.axvline(cv.lam_cv, color=COLORS["alt"], lw=2, ls=":", label=f"CV choice λ = {cv.lam_cv:.3g}")
-        ax.axvline(lam_reml, color=COLORS["highlight"], lw=2, ls="--",
+        fig, ax = new_figure(figsize=(8.5, 5.2))
+        inside = lam[on_axis & band]
+        if inside.size:
+            ax.axvspan(inside.min(), inside.max(), color=cv_c, alpha=0.15, lw=0,
+                       label="within one paired SE of the best")
+        ax.errorbar(lam[on_axis], mse[on_axis], yerr=se[on_axis], color=cv_c, lw=2, elinewidth=1,
+                    capsize=0, label="10-fold CV error ± paired SE")
+        ax.axhline(mse.min(), color=cv_c, lw=1, ls=":")
+        ax.axvline(cv.lam_cv, color=cv_c, lw=2, ls=":", label=f"CV choice λ = {cv.lam_cv:.3g}")
+        ax.axvline(lam_reml, color=COLORS["partial_pooling"], lw=2, ls="--",
                    label=rf"REML $\hat\sigma_\varepsilon^2/\hat\sigma_b^2$ = {lam_reml:.3g}")
+        for where, key, text in ((lam == 0, "no_pooling", "λ = 0 (no pooling)"),
+                                 (np.isinf(lam), "complete_pooling", "λ = ∞ (complete pooling)")):
+            if where.any():
+                ax.axhline(mse[where][0], color=COLORS[key], lw=2, ls="-.", label=text)
         ax.set(xscale="log", xlabel=r"penalty $\lambda$ (log scale)", ylabel="held-out mean squared error",
                title=title)
-        ax.legend(frameon=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False, fontsize=11)
     return fig, ax
 
 
 def bias_variance_figure(table, lam_blup: float):
-    """Static figure: bias², variance and MSE (columns of ``table``) against λ, the BLUP's λ marked."""
+    """Static figure: bias², variance and MSE (columns of ``table``) against λ, the BLUP's λ marked.
+
+    The three curves are one colour (black: what the simulation knows) told apart by line
+    style; λ = 0 (no pooling, orange) and λ = ∞ (complete pooling, grey), which a log axis
+    cannot show, are horizontal lines at their MSE when the table holds them.  Returns ``(fig, ax)``.
+    """
+    lam = table["lam"].to_numpy(dtype=float)
+    mse = table["mse"].to_numpy()
+    keep = (lam > 0) & np.isfinite(lam)
     with building():
-        fig, ax = new_figure(figsize=(8.5, 4.2))
-        lam = table["lam"].to_numpy()
-        keep = lam > 0
-        for col, color, label in (("bias2", COLORS["no_pooling"], "bias²"),
-                                  ("variance", COLORS["alt"], "variance"),
-                                  ("mse", COLORS["partial_pooling"], "MSE = bias² + variance")):
-            ax.plot(lam[keep], table[col].to_numpy()[keep], color=color, lw=2.5, label=label)
-        ax.axvline(lam_blup, color=COLORS["highlight"], lw=2, ls="--", label=r"BLUP: $\sigma_\varepsilon^2/\sigma_b^2$")
+        fig, ax = new_figure(figsize=(8.5, 5.0))
+        for col, ls, lw, label in (("bias2", "--", 2.0, "bias²"), ("variance", ":", 2.5, "variance"),
+                                   ("mse", "-", 3.0, "MSE")):
+            ax.plot(lam[keep], table[col].to_numpy()[keep], color=COLORS["truth"], ls=ls, lw=lw, label=label)
+        for where, key, text in ((lam == 0, "no_pooling", "MSE at λ = 0 (no pooling)"),
+                                 (np.isinf(lam), "complete_pooling", "MSE at λ = ∞ (complete pooling)")):
+            if where.any():
+                ax.axhline(mse[where][0], color=COLORS[key], lw=2, ls="-.", label=text)
+        ax.axvline(lam_blup, color=COLORS["partial_pooling"], lw=2, ls="--",
+                   label=r"BLUP: $\lambda=\sigma_\varepsilon^2/\sigma_b^2$")
         ax.set(xscale="log", xlabel=r"penalty $\lambda$ (log scale)", ylabel="per group, averaged",
                title="the bias–variance trade")
-        ax.legend(frameon=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, fontsize=11)
     return fig, ax
