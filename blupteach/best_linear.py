@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_counts, check_variances, check_whole, group_codes
+from ._validation import as_float_array, check_broadcast, check_counts, check_variances, check_whole, group_codes
 from .oneway import gls_weights, shrinkage_weight
 
 __all__ = ["blup_matrix", "linear_predictor_mse", "conditional_bias", "data_covariance", "linear_predictor_mse_matrix",
@@ -231,6 +231,7 @@ def conditional_mse(b, n, sigma_b2, sigma_e2, *, w_prime=None):
     n = np.asarray(check_counts(n, "n"), float)
     if np.any(n < 1):
         raise ValueError("n must be >= 1")
+    check_broadcast(b=b, n=n, w_prime=w)
     out = (1 - w) ** 2 * b**2 + w**2 * sigma_e2 / n
     return float(out) if out.ndim == 0 else out
 

@@ -126,3 +126,8 @@ def test_conditional_mse_bad_input():
         bt.conditional_mse_crossing(5, 0.0, 1.0)
     with pytest.raises(ValueError, match="b"):
         bt.conditional_mse([np.nan], 5, 1.0, 1.0)
+
+
+def test_conditional_mse_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="b .* and n"):
+        bt.conditional_mse([0.0, 1.0], [1, 2, 3], 1.0, 4.0)

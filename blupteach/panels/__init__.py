@@ -15,7 +15,7 @@ factory                    module                      lesson  what it shows (th
 ``penalized()``            ``ridge``                   03      λ, σ_b², σ_ε²: ridge path lands on the BLUPs at λ = σ_ε²/σ_b²
 ``cv_figure(...)``         ``ridge``                   03      static: cross-validated error against λ
 ``bias_variance_figure``   ``ridge``                   03      static: bias², variance, MSE against λ
-``conditional_bias()``     ``bias``                    04      n, σ_b², σ_ε²: BLUP error vs true effect; MSE of w'
+``conditional_bias()``     ``bias``                    04      n, σ_b², σ_ε²: BLUP error vs b_i; MSE given b_i
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε²: three variance sources stacked; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: ranked predictions with their intervals
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
