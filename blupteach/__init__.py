@@ -51,6 +51,7 @@ from .oneway_likelihood import OnewayStats, oneway_loglik, oneway_stats
 from .oneway_fit import OnewayFit, fit_oneway
 from .fit import Fit, PredictionDesign
 from .best_linear import blup_matrix, conditional_bias, linear_predictor_mse
+from .best_linear import conditional_mse, conditional_mse_crossing, data_covariance, linear_predictor_mse_matrix
 from .posterior import gaussian_posterior_mean, two_point_posterior_mean
 from .intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
 from .coverage import CoverageResult, conditional_coverage, simulate_coverage
@@ -103,6 +104,10 @@ __all__ = [
     "blup_matrix",
     "conditional_bias",
     "linear_predictor_mse",
+    "data_covariance",
+    "linear_predictor_mse_matrix",
+    "conditional_mse",
+    "conditional_mse_crossing",
     "two_point_posterior_mean",
     "gaussian_posterior_mean",
     # uncertainty

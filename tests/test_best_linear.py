@@ -187,16 +187,31 @@ def test_bad_input():
 # the lesson-04 panel, headless
 # ---------------------------------------------------------------------------
 def test_conditional_bias_panel_updates_in_place():
-    from blupteach.panels.bias import draws
+    from blupteach.panels.bias import B_GRID, X_LIM, Y_LIM, draws
     p = bt.panels.conditional_bias()
     ax_e, ax_m = p.figure.axes
-    counts = (len(ax_e.collections), len(ax_e.lines), len(ax_m.lines), len(ax_m.collections))
+    counts = (len(ax_e.collections), len(ax_e.lines), len(ax_m.lines), len(ax_m.patches))
+    limits = (ax_e.get_xlim(), ax_e.get_ylim(), ax_m.get_xlim(), ax_m.get_ylim())
     p.update(n=20, sigma_b2=9.0, sigma_e2=50.0)
     b, _, err = draws(20, 9.0, 50.0)
-    assert np.asarray(ax_e.collections[0].get_offsets()) == pytest.approx(np.column_stack([b, err]))
+    assert np.asarray(ax_e.collections[0].get_offsets()) == pytest.approx(np.column_stack([b, err]) / 3.0)
     w = bt.shrinkage_weight(20, 9.0, 50.0)
     xb, yb = ax_e.lines[1].get_data()
     assert np.asarray(yb) == pytest.approx(-(1 - w) * np.asarray(xb))
-    best = np.asarray(ax_m.collections[0].get_offsets())[0]
-    assert best == pytest.approx([w, 1 - w])
-    assert (len(ax_e.collections), len(ax_e.lines), len(ax_m.lines), len(ax_m.collections)) == counts
+    _, mse = ax_m.lines[1].get_data()
+    assert np.asarray(mse) == pytest.approx(bt.conditional_mse(3.0 * B_GRID, 20, 9.0, 50.0) / (50.0 / 20))
+    c = bt.conditional_mse_crossing(20, 9.0, 50.0) / 3.0
+    assert ax_m.patches[1].get_x() == pytest.approx(c)
+    assert (len(ax_e.collections), len(ax_e.lines), len(ax_m.lines), len(ax_m.patches)) == counts
+    assert (ax_e.get_xlim(), ax_e.get_ylim(), ax_m.get_xlim(), ax_m.get_ylim()) == limits
+
+
+def test_conditional_bias_panel_holds_every_individual_whole():
+    """At the slider ends and inside, all 300 individuals lie inside the fixed limits (no clipped marker)."""
+    from blupteach.panels.bias import SPEC, X_LIM, Y_LIM, draws
+    for n in (SPEC["n"].min, 3, SPEC["n"].max):
+        for sb2 in (SPEC["sigma_b2"].min, 10.0, SPEC["sigma_b2"].max):
+            for se2 in (SPEC["sigma_e2"].min, 30.0, SPEC["sigma_e2"].max):
+                b, _, err = draws(n, sb2, se2)
+                assert np.abs(b / np.sqrt(sb2)).max() < 0.95 * X_LIM
+                assert np.abs(err / np.sqrt(sb2)).max() < 0.95 * Y_LIM
