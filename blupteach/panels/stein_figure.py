@@ -64,7 +64,7 @@ def stein_paradox(**initial) -> Panel:
                     handletextpad=0.3, columnspacing=0.8, fontsize=11)
 
         # -- right: total squared error relative to the raw means, against tau ----------------
-        ax_r.set(xlim=(-0.1, SPEC["spread"].max + 0.1), ylim=(0.0, 1.18), xlabel=r"spread $\tau$ of the true means",
+        ax_r.set(xlim=(-0.15, SPEC["spread"].max + 0.15), ylim=(0.0, 1.18), xlabel=r"spread $\tau$ of the true means",
                  ylabel="total squared error / raw's")
         ax_r.axhline(1.0, color=COLORS["no_pooling"], lw=2.5, label=r"raw means ($k\sigma^2$ always)")
         (curve,) = ax_r.plot([], [], color=COLORS["alt"], lw=2.5, label="James–Stein")
