@@ -65,6 +65,8 @@ from .simulate import (
     simulate_oneway,
 )
 from .mixed import LmmFit, fit_lmm, mme
+from .simulate import simulate_fixed_means
+from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -126,6 +128,12 @@ __all__ = [
     "simulate_oneway",
     "draw_effects",
     "simulate_group_stats",
+    "simulate_fixed_means",
+    # James-Stein, Stein's paradox
+    "stein_factor",
+    "james_stein",
+    "SteinRisk",
+    "stein_risk",
     # penalized regression
     "blup_lambda",
     "indicator_design",

@@ -390,3 +390,22 @@ def random_folds(N: int, n_folds: int, *, seed) -> np.ndarray:
     fold = np.empty(N, dtype=int)
     fold[check_seed(seed).permutation(N)] = np.arange(N) % n_folds
     return fold
+
+
+__all__ += ["simulate_fixed_means"]
+
+
+def simulate_fixed_means(theta, sigma2, *, reps: int, seed) -> np.ndarray:
+    r"""``reps`` data sets (rows) of noisy means around *fixed* true means: :math:`x_{ri} = \theta_i + \sigma z_{ri}`.
+
+    No distribution for the :math:`\theta_i` (lesson 02, Stein's paradox).  The :math:`z_{ri} \sim N(0, 1)` are drawn
+    mean by mean: mean i's noise is the same for every k and theta (common random numbers).
+
+    >>> simulate_fixed_means([0.0, 5.0, 10.0], 1.0, reps=4, seed=0).shape
+    (4, 3)
+    """
+    theta, sigma2 = as_float_array(theta, "theta", ndim=1), check_variance(sigma2, "sigma2", positive=True)
+    if np.ndim(sigma2) != 0:
+        raise ValueError(f"sigma2 must be a single number; got shape {np.shape(sigma2)}")
+    z = check_seed(seed).standard_normal((theta.size, check_whole(reps, "reps")))
+    return theta + np.sqrt(float(sigma2)) * z.T

@@ -12,6 +12,7 @@ factory                    module                      lesson  what it shows (th
 ``pooling()``              ``pooling_strategies``      01      n, σ_b², σ_ε²: complete, no, partial pooling vs truth
 ``raw_to_pooled_figure``   ``pooling_strategies``      01, 02  static: own means → partial pooling, real data
 ``shrinkage_weight()``     ``shrinkage``               02      n, σ_b², σ_ε²: w as a curve, Alice and Bob
+``stein_paradox()``        ``stein_figure``            02      k, spread of fixed true means: James–Stein vs raw means
 ``penalized()``            ``ridge``                   03      λ, σ_b², σ_ε²: ridge path lands on the BLUPs at λ = σ_ε²/σ_b²
 ``cv_figure(...)``         ``ridge``                   03      static: cross-validated error against λ
 ``bias_variance_figure``   ``ridge``                   03      static: bias², variance, MSE against λ
@@ -31,7 +32,9 @@ from .pooling_strategies import pooling, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .group_level import group_predictor_figure
 from .shrinkage import shrinkage_weight
+from .stein_figure import stein_paradox
 
 __all__ = ["pooling", "raw_to_pooled_figure", "shrinkage_weight", "penalized", "cv_figure", "bias_variance_figure", "conditional_bias",
            "variance_parts", "caterpillar", "coverage_figure"]
 __all__ += ["group_predictor_figure"]
+__all__ += ["stein_paradox"]

@@ -35,22 +35,25 @@ RAW = np.full(len(ROWS), RAW_MEAN)   # the rows' own means: the same for all thr
 def shrinkage_weight(**initial) -> Panel:
     """Build the lesson-02 panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
     with building():
-        fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(10.0, 4.6), width_ratios=[1.3, 1.0])
+        fig, (ax_w, ax_p) = new_figure(1, 2, figsize=(8.5, 4.6), width_ratios=[1.25, 1.0])
 
         # -- left: w against n ---------------------------------------------------
         # ylim below 0 leaves room for the names, which sit below-right of their points
-        ax_w.set(xlim=(0, 51), ylim=(-0.12, 1.05), xlabel="readings per patient $n$",
+        # xlim to 52.5: the diamond at n = 50 shows whole
+        ax_w.set(xlim=(0, 52.5), ylim=(-0.12, 1.05), xlabel="readings per patient $n$",
                  ylabel="weight on own mean $w$")
         ax_w.set_title(r"$w = n\sigma_b^2 / (n\sigma_b^2 + \sigma_\varepsilon^2)$", loc="left")
         ax_w.axhline(1.0, color=COLORS["complete_pooling"], lw=1, ls=":")
         (curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5)
-        named = ax_w.scatter(np.zeros(2), np.zeros(2), s=90, color=COLORS["no_pooling"], zorder=3,
+        # Alice and Bob are marked individuals (highlight), not "own mean" (orange, right panel)
+        named = ax_w.scatter(np.zeros(2), np.zeros(2), s=90, color=COLORS["highlight"], zorder=3,
                              edgecolor="black")
         name_labels = [ax_w.text(0, 0, name, ha="left", va="top") for name in PATIENTS]
         (you,) = ax_w.plot([], [], "D", ms=11, color=COLORS["highlight"], mec="black", zorder=4)
-        # the readout sits above the axes, where the curve can never run under it
-        readout = ax_w.text(1.0, 1.02, "", transform=ax_w.transAxes, ha="right", va="bottom",
-                            fontsize=14, color=COLORS["highlight"])
+        # the readout sits bottom right, below where the curve runs at n >= 30 (w(30) >= 30/430
+        # over the slider ranges) and clear of the title
+        readout = ax_w.text(0.98, 0.03, "", transform=ax_w.transAxes, ha="right", va="bottom",
+                            fontsize=13, color=COLORS["highlight"], bbox=dict(fc="white", ec="0.7"))
 
         # -- right: raw mean -> BLUP for three patients with the same raw mean -------
         ax_p.set(xlim=(MU - 3, RAW_MEAN + 3), ylim=(-0.7, len(ROWS) - 0.3), yticks=YPOS,
@@ -77,7 +80,7 @@ def shrinkage_weight(**initial) -> Panel:
         for label, k, wk in zip(name_labels, n_rows[:2], w_rows[:2]):
             label.set_position((k + 0.8, wk - 0.03))
         you.set_data([n], [w_rows[-1]])
-        readout.set_text(f"n = {n}: w = {w_rows[-1]:.3f}")
+        readout.set_text(f"you: w = {w_rows[-1]:.3f}")
         pooled = partial_pooling(RAW, n_rows, MU, sigma_b2, sigma_e2)
         set_arrows(segs, RAW, YPOS, pooled, YPOS)
         blups.set_offsets(np.column_stack([pooled, YPOS]))
