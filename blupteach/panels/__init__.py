@@ -11,6 +11,8 @@ factory                    module                      lesson  what it shows (th
 =========================  ==========================  ======  ==========================================
 ``pooling()``              ``pooling_strategies``      01      n, σ_b², σ_ε²: complete, no, partial pooling vs truth
 ``raw_to_pooled_figure``   ``pooling_strategies``      01, 02  static: own means → partial pooling, real data
+``blend_error()``          ``blend``                   01      w', n, σ_b², σ_ε²: error of w'·ȳ_i + (1 − w')·μ̂; find the minimum
+``pooling_se_figure``      ``pooling_strategies``      01      static: no vs partial pooling ±1 SE against group size
 ``shrinkage_weight()``     ``shrinkage``               02      n, σ_b², σ_ε²: w as a curve, Alice and Bob
 ``penalized()``            ``ridge``                   03      λ, σ_b², σ_ε²: ridge path lands on the BLUPs at λ = σ_ε²/σ_b²
 ``cv_figure(...)``         ``ridge``                   03      static: cross-validated error against λ
@@ -23,6 +25,8 @@ factory                    module                      lesson  what it shows (th
 """
 
 from .bias import conditional_bias_panel as conditional_bias
+from .blend import blend_error_panel as blend_error
+from .pooling_strategies import pooling_se_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
@@ -32,3 +36,5 @@ from .shrinkage import shrinkage_weight
 
 __all__ = ["pooling", "raw_to_pooled_figure", "shrinkage_weight", "penalized", "cv_figure", "bias_variance_figure", "conditional_bias",
            "variance_parts", "caterpillar", "coverage_figure"]
+__all__ += ["blend_error"]
+__all__ += ["pooling_se_figure"]
