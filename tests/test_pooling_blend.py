@@ -55,3 +55,23 @@ def test_pooling_se_figure_shares_axes_and_fits():
     assert lo < 1.0 - 0.8 and hi > 2.0 + 0.5, "every bar inside the axes"
     x_lo, x_hi = axes[0].get_xlim()
     assert x_lo < 1 and x_hi > 100, "no half-clipped marker at either end"
+
+
+def test_blend_error_panel_shows_blend_mse_and_hides_w_until_asked():
+    import blupteach.panels.blend as mod
+
+    p = bt.panels.blend_error()
+    ax_c = p.figure.axes[0]
+    curve = [l for l in ax_c.get_lines() if len(l.get_xdata()) == len(mod.W_GRID)][0]
+    best = [l for l in ax_c.get_lines() if l.get_linestyle() == "--"][0]
+    assert not best.get_visible(), "the BLUP's w is hidden until the learner asks (show_w=1)"
+    params = dict(w_prime=0.3, n=5, sigma_b2=10.0, sigma_e2=50.0)
+    p.update(**params, show_w=1)
+    sample = bt.StandardDraws(mod.N_PATIENTS, int(mod.SPEC["n"].max), seed=mod.SEED).sample(
+        5, 10.0, 50.0, mod.MU)
+    expected = bt.blend_mse(sample, mod.W_GRID) / bt.blend_mse(sample, 1.0)
+    np.testing.assert_allclose(curve.get_ydata(), np.minimum(expected, 2 * mod.Y_TOP), rtol=1e-12)
+    w = bt.shrinkage_weight(5, 10.0, 50.0)
+    assert best.get_visible() and np.allclose(best.get_xdata(), w)
+    assert abs(mod.W_GRID[np.argmin(curve.get_ydata())] - w) < 0.05, "the curve's bottom sits near the BLUP's w"
+    assert p.figure.get_figwidth() <= bt.plots.MAX_WIDTH_IN

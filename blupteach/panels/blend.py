@@ -49,6 +49,11 @@ Y_TOP = 1.6        # the error axis: 0 to 1.6 times no pooling's error, linear
 CLIP = 0.97 * Y_TOP  # a value above the axis is drawn as a triangle on its top edge, never half cut
 
 
+def _fmt(value: float) -> str:
+    """An error ratio for the readout: two decimals, whole numbers once it is large."""
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
 def _on_axis(value: float) -> tuple[float, str]:
     """Where a marker for ``value`` sits on the error axis, and its shape (a triangle when off the top)."""
     return (value, "o") if value <= CLIP else (CLIP, "^")
@@ -70,7 +75,8 @@ def blend_error_panel(**initial) -> Panel:
         fig, (ax_c, ax_p) = new_figure(1, 2, figsize=(8.5, 4.8), width_ratios=[1.3, 1.0])
 
         # -- left: the error curve over w' -----------------------------------------
-        ax_c.set(xlim=(-0.05, 1.05), ylim=(0.0, Y_TOP), xlabel="weight on the own mean $w'$",
+        ax_c.set(xlim=(-0.05, 1.05), ylim=(-0.06, Y_TOP),   # below 0: a marker at 0 shows whole
+                 xlabel="weight on the own mean $w'$",
                  ylabel="error ÷ no pooling's error")
         ax_c.set_title(f"error over {N_PATIENTS} patients", loc="left", fontsize=13)
         ax_c.axhline(1.0, color=COLORS["no_pooling"], lw=1, ls=":", zorder=1)
@@ -109,9 +115,9 @@ def blend_error_panel(**initial) -> Panel:
         w = shrinkage_weight(n, sigma_b2, sigma_e2)
         best.set_xdata([w, w])
         best.set_visible(bool(show_w))
-        text = f"$w'$ = {w_prime:.2f}: error {mine:.2f}"
+        text = f"$w'$ = {w_prime:.2f}: error {_fmt(mine)}"
         if show_w:
-            text += f"\nBLUP's $w$ = {w:.2f}: error {blend_mse(sample, w) / ref:.2f}"
+            text += f"\nBLUP's $w$ = {w:.2f}: error {_fmt(blend_mse(sample, w) / ref)}"
         readout.set_text(text)
 
         shown = slice(0, N_SHOWN)

@@ -90,8 +90,7 @@ def pooling(**initial) -> Panel:
                            zorder=3, label=r"no pooling $\bar y_i$")
         blups = ax_p.scatter(x, np.full(N_SHOWN, MU), s=55, marker="D", color=COLORS["partial_pooling"],
                              edgecolor="black", zorder=4, label="partial pooling (BLUP)")
-        readout = ax_p.text(0.0, 1.01, "", transform=ax_p.transAxes, ha="left", va="bottom", fontsize=12,
-                            color=COLORS["highlight"])
+        readout = ax_p.text(0.0, 1.01, "", transform=ax_p.transAxes, ha="left", va="bottom", fontsize=12)
         fig.legend(handles=[truth, own, grand, blups], loc="outside upper center", ncols=4, frameon=False,
                    fontsize=11, handletextpad=0.3, columnspacing=1.0)
 
