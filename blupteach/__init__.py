@@ -56,6 +56,7 @@ from .posterior import gaussian_posterior_mean, two_point_posterior_mean
 from .intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
 from .coverage import CoverageResult, conditional_coverage, simulate_coverage
 from .pooling import score_pooling
+from .pooling import blend_mse
 from .simulate import (
     EFFECTS,
     OnewaySample,
@@ -122,6 +123,7 @@ __all__ = [
     "conditional_coverage",
     # pooling, simulation
     "score_pooling",
+    "blend_mse",
     "EFFECTS",
     "OnewaySample",
     "StandardDraws",

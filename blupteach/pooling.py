@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_float_array
 from .oneway import gls_mean, partial_pooling
 
-__all__ = ["score_pooling"]
+__all__ = ["score_pooling", "blend_mse"]
+
+
+def _check_sample(sample) -> None:
+    needed = ("y", "n", "group_means", "true_mean", "sigma_b2", "sigma_e2")
+    if not all(hasattr(sample, a) for a in needed):
+        raise ValueError("sample must be a simulated sample with its truth (bt.simulate_oneway(...)); "
+                         f"got {type(sample).__name__}")
 
 
 def score_pooling(sample: OnewaySample):
@@ -49,10 +57,7 @@ def score_pooling(sample: OnewaySample):
     >>> bool(mse["partial"] < min(mse["complete"], mse["no"]))
     True
     """
-    needed = ("y", "n", "group_means", "true_mean", "sigma_b2", "sigma_e2")
-    if not all(hasattr(sample, a) for a in needed):
-        raise ValueError("sample must be a simulated sample with its truth (bt.simulate_oneway(...)); "
-                         f"got {type(sample).__name__}")
+    _check_sample(sample)
     ybar = sample.group_means
     mu_hat = gls_mean(ybar, sample.n, sample.sigma_b2, sample.sigma_e2)
     estimates = {
@@ -62,3 +67,45 @@ def score_pooling(sample: OnewaySample):
     }
     mse = {k: float(np.mean((v - sample.true_mean) ** 2)) for k, v in estimates.items()}
     return estimates, mse
+
+
+def blend_mse(sample: OnewaySample, w_prime):
+    r"""Return the mean squared error of the blend :math:`w'\bar y_i + (1 - w')\hat\mu` against the truth, per :math:`w'`.
+
+    .. math::
+
+        \operatorname{MSE}(w') = \frac1g\sum_{i=1}^g\bigl(w'\bar y_i + (1-w')\hat\mu - (\mu + b_i)\bigr)^2,
+
+    one candidate weight :math:`w'` for every patient, μ̂ the GLS mean at the variances the
+    sample was drawn with.  :math:`w' = 0` is (GLS) complete pooling, :math:`w' = 1` no
+    pooling; the BLUP's weight :math:`w = n\sigma_b^2/(n\sigma_b^2 + \sigma_\varepsilon^2)`
+    minimises the *expected* MSE (lesson 01 lets the learner find it; lesson 04 proves it).
+    The curve is a parabola in w': with :math:`a_i = \hat\mu - (\mu + b_i)` and
+    :math:`d_i = \bar y_i - \hat\mu`, MSE(w') = mean(a²) + 2w'·mean(a d) + w'²·mean(d²).
+
+    Parameters
+    ----------
+    sample : OnewaySample
+        A sample with its truth, from :func:`blupteach.simulate_oneway`.
+    w_prime : float or array_like, any shape
+        Candidate weights :math:`w'` (any real numbers; the lesson uses [0, 1]).
+
+    Returns
+    -------
+    float or ndarray, the shape of ``w_prime``.
+
+    Examples
+    --------
+    >>> from blupteach.simulate import simulate_oneway
+    >>> s = simulate_oneway(3, 25.0, 100.0, g=2000, mu=100.0, seed=1)
+    >>> grid = [0.0, 0.2, 0.43, 0.7, 1.0]                      # w = 75/175 = 0.43
+    >>> float(grid[int(blend_mse(s, grid).argmin())])
+    0.43
+    """
+    _check_sample(sample)
+    w_arr = as_float_array(w_prime, "w_prime")
+    mu_hat = gls_mean(sample.group_means, sample.n, sample.sigma_b2, sample.sigma_e2)
+    a = mu_hat - sample.true_mean          # complete pooling's error, patient by patient
+    d = sample.group_means - mu_hat        # how far each own mean sits from mu_hat
+    out = np.mean(a * a) + 2.0 * w_arr * np.mean(a * d) + w_arr**2 * np.mean(d * d)
+    return float(out) if np.ndim(out) == 0 else out

@@ -83,21 +83,39 @@ def test_score_pooling_refuses_other_input():
 
 
 def test_pooling_panel_artists_follow_the_functions():
+    """Mixed sizes n/4..2n; the right axes show each size's error relative to no pooling (linear axis)."""
     import blupteach.panels.pooling_strategies as mod
     panel = bt.panels.pooling()
     fig = panel.figure
     n_artists = [len(ax.get_children()) for ax in fig.axes]
     params = dict(n=7, sigma_b2=60.0, sigma_e2=20.0)
     panel.update(**params)
-    sample = StandardDraws(mod.N_PATIENTS, int(mod.SPEC["n"].max), seed=mod.SEED).sample(
-        params["n"], params["sigma_b2"], params["sigma_e2"], mod.MU)
-    est, mse = score_pooling(sample)
+    sizes = mod.patient_sizes(params["n"])
+    assert sorted(set(sizes.tolist())) == [2, 4, 7, 14]
+    n_max = int(mod.patient_sizes(int(mod.SPEC["n"].max), len(mod.SIZES)).max())
+    sample = StandardDraws(mod.N_PATIENTS, n_max, seed=mod.SEED).sample(
+        sizes, params["sigma_b2"], params["sigma_e2"], mod.MU)
+    est, _ = score_pooling(sample)
+    cls = np.resize(np.arange(len(mod.SIZES)), mod.N_PATIENTS)
+    by = {k: np.array([np.mean((v[cls == c] - sample.true_mean[cls == c]) ** 2) for c in range(len(mod.SIZES))])
+          for k, v in est.items()}
     ax_p, ax_e = fig.axes
-    heights = [p.get_height() + mod.MSE_LIM[0] for p in ax_e.patches]
-    assert np.allclose(heights, [mse["complete"], mse["no"], mse["partial"]])
-    offsets = [c.get_offsets() for c in ax_p.collections if hasattr(c, "get_offsets") and len(c.get_offsets()) == mod.N_SHOWN]
-    ys = [np.asarray(o)[:, 1] for o in offsets]
-    assert any(np.allclose(y, est["no"][: mod.N_SHOWN]) for y in ys)
-    assert any(np.allclose(y, est["partial"][: mod.N_SHOWN]) for y in ys)
+    lines = {l.get_marker(): l for l in ax_e.get_lines() if len(l.get_xdata()) == len(mod.SIZES)}
+    np.testing.assert_allclose(lines["D"].get_ydata(), by["partial"] / by["no"], rtol=1e-10)
+    rel_cp = by["complete"] / by["no"]        # here all far above the axis: drawn as triangles with their number
+    over = rel_cp > mod.CLIP
+    np.testing.assert_allclose(lines["s"].get_ydata(), np.where(over, np.nan, rel_cp), rtol=1e-10)
+    up = [l for l in ax_e.get_lines() if l.get_marker() == "^"]
+    assert len(up) == 1 and len(up[0].get_xdata()) == int(over.sum())
+    texts = [t.get_text() for t in ax_e.texts if t.get_text()]
+    assert texts == [f"{v:.0f}" for v in rel_cp[over]]
+    # w is 0.86..0.98 here: little to pool, so partial pooling sits near no pooling (simulation noise either side)
+    assert (lines["D"].get_ydata() < 1.05).all()
+    ys = [np.asarray(c.get_offsets())[:, 1] for c in ax_p.collections
+          if hasattr(c, "get_offsets") and len(c.get_offsets()) == mod.N_SHOWN]
+    shown = np.array([s + len(mod.SIZES) * k for s in range(len(mod.SIZES)) for k in range(mod.PER_SIZE_SHOWN)])
+    assert any(np.allclose(y, est["no"][shown]) for y in ys)
+    assert any(np.allclose(y, est["partial"][shown]) for y in ys)
     assert [len(ax.get_children()) for ax in fig.axes] == n_artists     # updated in place, nothing added
     assert panel.values == params
+    assert fig.get_figwidth() <= 8.5

@@ -11,6 +11,8 @@ factory                    module                      lesson  what it shows (th
 =========================  ==========================  ======  ==========================================
 ``pooling()``              ``pooling_strategies``      01      n, σ_b², σ_ε²: complete, no, partial pooling vs truth
 ``raw_to_pooled_figure``   ``pooling_strategies``      01, 02  static: own means → partial pooling, real data
+``blend_error()``          ``blend``                   01      w', n, σ_b², σ_ε²: error of w'·ȳ_i + (1 − w')·μ̂; find the minimum
+``pooling_se_figure``      ``pooling_strategies``      01      static: no vs partial pooling ±1 SE against group size
 ``shrinkage_weight()``     ``shrinkage``               02      n, σ_b², σ_ε²: w as a curve, Alice and Bob
 ``stein_paradox()``        ``stein_figure``            02      k, spread of fixed true means: James–Stein vs raw means
 ``penalized()``            ``ridge``                   03      λ, σ_b², σ_ε²: ridge path lands on the BLUPs at λ = σ_ε²/σ_b²
@@ -25,16 +27,21 @@ factory                    module                      lesson  what it shows (th
 """
 
 from .bias import conditional_bias_panel as conditional_bias
+from .blend import blend_error_panel as blend_error
+from .group_level import group_predictor_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
-from .pooling_strategies import pooling, raw_to_pooled_figure
+from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
-from .group_level import group_predictor_figure
 from .shrinkage import shrinkage_weight
 from .stein_figure import stein_paradox
 
-__all__ = ["pooling", "raw_to_pooled_figure", "shrinkage_weight", "penalized", "cv_figure", "bias_variance_figure", "conditional_bias",
-           "variance_parts", "caterpillar", "coverage_figure"]
-__all__ += ["group_predictor_figure"]
-__all__ += ["stein_paradox"]
+# In the order of the lessons (the table above).
+__all__ = [
+    "pooling", "raw_to_pooled_figure", "blend_error", "pooling_se_figure",       # 01
+    "shrinkage_weight", "stein_paradox",                                         # 02
+    "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
+    "conditional_bias",                                                          # 04
+    "variance_parts", "caterpillar", "coverage_figure",                          # 05
+]
