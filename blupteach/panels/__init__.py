@@ -16,8 +16,8 @@ factory                    module                      lesson  what it shows (th
 ``cv_figure(...)``         ``ridge``                   03      static: cross-validated error against λ
 ``bias_variance_figure``   ``ridge``                   03      static: bias², variance, MSE against λ
 ``conditional_bias()``     ``bias``                    04      n, σ_b², σ_ε²: BLUP error vs true effect; MSE of w'
-``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε²: three variance sources stacked; width vs n
-``caterpillar()``          ``interval_figures``        05      level: ranked predictions with their intervals
+``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
+``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
 =========================  ==========================  ======  ==========================================
 """
