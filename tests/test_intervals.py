@@ -412,6 +412,10 @@ def test_caterpillar_panel_level_slider_and_order_by_n():
     half = (s[:, 1, 0] - s[:, 0, 0]) / 2
     assert half[:5].mean() > 1.5 * half[-5:].mean(), "ordered by n: the smallest groups' intervals are widest"
     assert "smallest" in ax.texts[0].get_text()
+    p.update(level=0.9)
+    pi = prediction_interval(bt.panels.interval_figures.exam_schools_fit(), 0.9, target="group_mean")
+    s = np.asarray(segs.get_segments())
+    assert np.sort(s[:, 0, 0]) == pytest.approx(np.sort(pi["lower"].to_numpy()), rel=1e-12), "segments = bt.prediction_interval"
     with pytest.raises(ValueError, match="fit"):
         bt.panels.caterpillar(bt.fit_lmm("Reaction ~ Days + (1 | Subject)", bt.datasets.load("sleepstudy")))
 

@@ -189,11 +189,11 @@ def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Pan
         fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=11)
     small, large = slice(0, 5), slice(g - 5, g)
 
+    se = pi0["se"].to_numpy()[order]          # the level only scales the half-width: z·se
+
     def draw(level):
-        pi = prediction_interval(fit, level, target=target)
-        lower, upper = pi["lower"].to_numpy()[order], pi["upper"].to_numpy()[order]
-        set_arrows(segs, lower, ypos, upper, ypos)
-        half = (upper - lower) / 2
+        half = special.ndtri(0.5 + level / 2) * se
+        set_arrows(segs, pred - half, ypos, pred + half, ypos)
         readout.set_text(f"{level:.0%} intervals, mean half-width {half[small].mean():.2f} for the 5 smallest groups "
                          f"(n = {counts[small].min()}–{counts[small].max()}),\n"
                          f"{half[large].mean():.2f} for the 5 largest (n = {counts[large].min()}–{counts[large].max()})")
@@ -212,7 +212,9 @@ def coverage_figure(results: dict, n, sigma_b2, sigma_e2, groups, *, level: floa
     t = np.linspace(0, 3.5, 200)
     exact = conditional_coverage(t * np.sqrt(sigma_b2), n, sigma_b2, sigma_e2, groups, level=level)
     mids = np.array([(lo + hi) / 2 if np.isfinite(hi) else lo + 0.5 for lo, hi in zip(BANDS[:-1], BANDS[1:])])
-    colours = [COLORS["partial_pooling"], COLORS["highlight"], COLORS["alt"], COLORS["alt2"]]
+    colours = [COLORS["partial_pooling"], COLORS["alt"], COLORS["alt2"]]     # a second and third method: alt, alt2
+    if not 1 <= len(results) <= len(colours):
+        raise ValueError(f"results must map 1 to {len(colours)} labels to coverage results; got {len(results)}")
     with building():
         fig, ax = new_figure(1, 1, figsize=(8.5, 4.4))
         ax.set(xlim=(0, 3.5), ylim=(0.4, 1.0), xlabel=r"how far the individual's true effect lies, $|b_i|/\sigma_b$",
