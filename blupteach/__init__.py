@@ -55,6 +55,7 @@ from .best_linear import conditional_mse, conditional_mse_crossing, data_covaria
 from .posterior import gaussian_posterior_mean, two_point_posterior_mean
 from .intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
 from .coverage import CoverageResult, conditional_coverage, simulate_coverage
+from .bootstrap import BootstrapCoverage, bootstrap_interval, bootstrap_quantile, simulate_bootstrap_coverage
 from .pooling import score_pooling
 from .pooling import blend_mse
 from .simulate import (
@@ -121,6 +122,10 @@ __all__ = [
     "CoverageResult",
     "simulate_coverage",
     "conditional_coverage",
+    "bootstrap_quantile",
+    "bootstrap_interval",
+    "BootstrapCoverage",
+    "simulate_bootstrap_coverage",
     # pooling, simulation
     "score_pooling",
     "blend_mse",

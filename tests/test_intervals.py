@@ -356,33 +356,68 @@ def test_inputs_not_mutated():
 # lesson 05 panels, headless
 # ---------------------------------------------------------------------------
 def test_variance_parts_panel_moves_bars_in_place():
-    from blupteach.panels.interval_figures import CLINIC
+    from blupteach.panels.interval_figures import CLINIC, CLINIC_N
     p = bt.panels.variance_parts()
     ax_b = p.figure.axes[0]
     n_patches, n_texts = len(ax_b.patches), len(ax_b.texts)
-    p.update(n=3, sigma_b2=50.0, sigma_e2=20.0)
-    parts = variance_parts([*CLINIC.values(), 3], 50.0, 20.0)
+    p.update(n=3, sigma_b2=50.0, sigma_e2=20.0, g=4, new_reading=1)
+    var_mu = (50.0 + 20.0 / CLINIC_N) / 4                      # the clinic: 4 patients of 5 readings
+    parts = variance_parts([*CLINIC.values(), 3], 50.0, 20.0, var_mu=var_mu)
     heights = np.array([r.get_height() for r in ax_b.patches]).reshape(3, -1)
     bottoms = np.array([r.get_y() for r in ax_b.patches]).reshape(3, -1)
-    assert heights == pytest.approx(parts[["mean", "deviation", "noise"]].to_numpy().T, rel=1e-12)
-    assert bottoms[2] == pytest.approx((parts["mean"] + parts["deviation"]).to_numpy(), rel=1e-12)
+    shares = 100 * parts[["mean", "deviation", "noise"]].to_numpy().T / parts["total"].to_numpy()
+    assert heights == pytest.approx(shares, rel=1e-12)
+    assert bottoms[2] == pytest.approx(shares[0] + shares[1], rel=1e-12)
+    assert heights.sum(axis=0) == pytest.approx(100.0)
+    assert [t.get_text() for t in ax_b.texts[:7]] == [f"{v:.0f}" for v in parts["total"]]
     assert len(ax_b.patches) == n_patches and len(ax_b.texts) == n_texts, "bars must be moved, not redrawn"
-    assert ax_b.get_ylim()[1] > heights.sum(axis=0).max()
     # the width curve of a new reading at n = 20 is Bob's
     x, y = p.figure.axes[1].lines[0].get_data()
     assert y[19] == pytest.approx(1.959963984540054 * np.sqrt(parts["total"].iloc[5]), rel=1e-9)
+    # the patient's mean: no noise part, and the mean part's share grows as g falls
+    p.update(new_reading=0, g=100)
+    heights = np.array([r.get_height() for r in ax_b.patches]).reshape(3, -1)
+    assert heights[2] == pytest.approx(0.0, abs=1e-12)
+    big_g_share = heights[0, 0]
+    p.update(g=2)
+    small_g_share = np.array([r.get_height() for r in ax_b.patches]).reshape(3, -1)[0, 0]
+    assert small_g_share > 5 * big_g_share
 
 
-def test_caterpillar_panel_level_slider():
+def test_variance_parts_panel_axes_hold_every_value():
+    """Right axis fixed from the slider box: the widest curve at every corner stays inside it."""
+    from blupteach.panels.interval_figures import SPEC
+    p = bt.panels.variance_parts()
+    top = p.figure.axes[1].get_ylim()[1]
+    for sb2 in (SPEC["sigma_b2"].min, SPEC["sigma_b2"].max):
+        for se2 in (SPEC["sigma_e2"].min, SPEC["sigma_e2"].max):
+            p.update(n=1, sigma_b2=sb2, sigma_e2=se2, g=2, new_reading=1)
+            assert max(p.figure.axes[1].lines[0].get_ydata()) <= top
+    # at the defaults the curves use a good part of the axis (no axis far past the data)
+    p.reset()
+    assert max(p.figure.axes[1].lines[0].get_ydata()) > 0.3 * top
+
+
+def test_caterpillar_panel_level_slider_and_order_by_n():
     p = bt.panels.caterpillar()
-    segs = p.figure.axes[0].collections[0]
+    ax = p.figure.axes[0]
+    segs = ax.collections[0]
     widths = []
     for level in (0.5, 0.8, 0.95, 0.99):
         p.update(level=level)
         s = np.asarray(segs.get_segments())
         widths.append(float(np.mean(s[:, 1, 0] - s[:, 0, 0])))
     assert np.all(np.diff(widths) > 0)
-    assert "exclude the mean" in p.figure.axes[0].texts[0].get_text()
+    s = np.asarray(segs.get_segments())
+    half = (s[:, 1, 0] - s[:, 0, 0]) / 2
+    assert half[:5].mean() > 1.5 * half[-5:].mean(), "ordered by n: the smallest groups' intervals are widest"
+    assert "smallest" in ax.texts[0].get_text()
+    p.update(level=0.9)
+    pi = prediction_interval(bt.panels.interval_figures.exam_schools_fit(), 0.9, target="group_mean")
+    s = np.asarray(segs.get_segments())
+    assert np.sort(s[:, 0, 0]) == pytest.approx(np.sort(pi["lower"].to_numpy()), rel=1e-12), "segments = bt.prediction_interval"
+    with pytest.raises(ValueError, match="fit"):
+        bt.panels.caterpillar(bt.fit_lmm("Reaction ~ Days + (1 | Subject)", bt.datasets.load("sleepstudy")))
 
 
 @pytest.mark.parametrize("module", ["intervals", "coverage", "best_linear", "posterior", "oneway", "simulate"])

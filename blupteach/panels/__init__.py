@@ -20,8 +20,8 @@ factory                    module                      lesson  what it shows (th
 ``bias_variance_figure``   ``ridge``                   03      static: bias², variance, MSE against λ
 ``group_predictor_figure`` ``group_level``             03      static: shrinkage toward a constant vs a line in a group-level predictor
 ``conditional_bias()``     ``bias``                    04      n, σ_b², σ_ε²: BLUP error vs b_i; MSE given b_i
-``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε²: three variance sources stacked; width vs n
-``caterpillar()``          ``interval_figures``        05      level: ranked predictions with their intervals
+``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
+``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
 =========================  ==========================  ======  ==========================================
 """

@@ -1,14 +1,21 @@
-r"""Interval figures (lesson 05): where a prediction's uncertainty comes from, what it does to rankings,
-and how often the intervals cover.
+r"""Interval figures (lesson 05): where a prediction's uncertainty comes from, how wide the
+intervals are against n, and how often they cover.
 
-``variance_parts_panel``: a clinic of seven patients (a new one with no readings, 1, Alice
-with 2, 5, 10, Bob with 20, and "you" with n).  Left: each patient's prediction error variance
-for a new reading, stacked from its three sources (:func:`blupteach.intervals.variance_parts`);
-the bars are moved with ``set_height``/``set_y``, never redrawn.  Right: the half-width of the
-95% interval against n, for the patient's mean and for a new reading, Alice, Bob and you marked.
+``variance_parts_panel``: μ is estimated from a clinic of g patients with 5 readings each;
+the bars are seven more patients (a new one with no readings, 1, Alice with 2, 5, 10, Bob
+with 20, and "you" with n).  Left: each patient's prediction error variance split into its
+three sources (:func:`blupteach.intervals.variance_parts`), as *shares* of the patient's
+total, so the axis always runs 0–100 % and a small part stays visible; the total itself is
+written above each bar.  A toggle switches the target between the patient's own mean and a
+new reading (which adds the noise part).  Right: the half-width of the 95% interval against
+n for both targets, Alice and Bob marked on both, you on the chosen target's curve; its axis is fixed
+from the whole slider range.  Everything moves with ``set_height``/``set_y``/``set_data``,
+never redrawn.
 
-``caterpillar_panel``: a real fit's group predictions with their intervals, ranked by the point
-prediction; a level slider widens or narrows every interval in place.
+``caterpillar_panel``: a real fit's group predictions with their intervals, *ordered by the
+group's size n* (not by the prediction: this is a picture of interval width against n, not a
+league table), each group's raw mean beside its BLUP; a level slider widens or narrows every
+interval in place.
 
 ``coverage_figure`` (static, ``bt.panels.coverage_figure``): simulated coverage of the intervals
 against how far an individual's true effect lies from the mean, beside the exact curve.
@@ -16,80 +23,105 @@ against how far an individual's true effect lies from the mean, beside the exact
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import ipywidgets as ipw
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ..intervals import prediction_interval, variance_parts
-from ..plots import COLORS, OKABE_ITO, building, new_figure, set_arrows, arrows
+from ..plots import COLORS, building, new_figure, set_arrows, arrows
 from ..widgets import Panel, Slider
+
+
+@dataclass(frozen=True)
+class Toggle(Slider):
+    """A two-way choice shown as toggle buttons; its value is 0 or 1 (``options`` label each)."""
+
+    options: tuple = ("off", "on")
+
+    def widget(self, name: str):
+        return ipw.ToggleButtons(options=[(lab, k) for k, lab in enumerate(self.options)], value=int(self.default),
+                                 description=self.label or name, style={"description_width": "initial"})
+
 
 SPEC = {
     "n": Slider(1, 50, 5, scale="int", label="your readings $n$"),
     "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
     "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+    "g": Slider(2, 100, 10, scale="int", label=r"patients $g$ estimating $\mu$"),
+    "new_reading": Toggle(0, 1, 0, scale="int", label="predict", options=("the patient's mean", "a new reading")),
 }
 
+CLINIC_N = 5                      # readings of each of the g patients who estimate mu
 CLINIC = {"new (0)": 0, "1": 1, "Alice (2)": 2, "5": 5, "10": 10, "Bob (20)": 20}
 ROWS = [*CLINIC, "you (n)"]
 MARKED = {"Alice": CLINIC["Alice (2)"], "Bob": CLINIC["Bob (20)"]}   # marked on the width curves
-PARTS = {"mean": ("estimating μ", OKABE_ITO["sky"]),
-         "deviation": ("patient's own deviation", OKABE_ITO["blue"]),
-         "noise": ("a new reading's noise", OKABE_ITO["orange"])}
+PARTS = {"mean": ("estimating μ", COLORS["mean_part"]),
+         "deviation": ("patient's own deviation", COLORS["deviation_part"]),
+         "noise": ("a new reading's noise", COLORS["noise_part"])}
 N_GRID = np.arange(1, 51)
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = float(special.ndtri(0.975))
 
 
-def clinic_parts(n, sigma_b2, sigma_e2):
-    """The clinic's parts (new observation), rows = patients (you last); and Var(μ̂)."""
+def clinic_var_mu(sigma_b2, sigma_e2, g):
+    """Var(μ̂) from g patients of CLINIC_N readings: (σ_b² + σ_ε²/5)/g."""
+    return (sigma_b2 + sigma_e2 / CLINIC_N) / g
+
+
+def clinic_parts(n, sigma_b2, sigma_e2, g=10, new_reading=1):
+    """The seven patients' parts (you last), μ estimated from the clinic of g patients; and Var(μ̂)."""
+    var_mu = clinic_var_mu(sigma_b2, sigma_e2, g)
     counts = np.array([*CLINIC.values(), n], dtype=float)
-    parts = variance_parts(counts, sigma_b2, sigma_e2, index=ROWS)
-    return parts, parts.attrs["var_mu"]
+    target = "new_observation" if new_reading else "group_mean"
+    return variance_parts(counts, sigma_b2, sigma_e2, index=ROWS, var_mu=var_mu, target=target), var_mu
 
 
-def _largest_total() -> float:
-    """The largest bar over the slider box (every part grows with both variances; n at its ends)."""
+def _largest_half_width() -> float:
+    """The widest 95% half-width over the slider box (a new patient, both variances and Var(μ̂) at their largest)."""
     s = SPEC
-    return max(clinic_parts(k, s["sigma_b2"].max, s["sigma_e2"].max)[0]["total"].max()
-               for k in (s["n"].min, s["n"].max))
+    var_mu = clinic_var_mu(s["sigma_b2"].max, s["sigma_e2"].max, s["g"].min)
+    return Z95 * np.sqrt(var_mu + s["sigma_b2"].max + s["sigma_e2"].max)
 
 
 def variance_parts_panel(**initial) -> Panel:
-    """Build the lesson-05 parts panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``)."""
-    top = 1.08 * _largest_total()
+    """Build the lesson-05 parts panel; keywords override the slider defaults (``n``, ``sigma_b2``, ``sigma_e2``, ``g``, ``new_reading``)."""
     x = np.arange(len(ROWS))
-    # Alice and Bob on both curves (the patient's mean, then a new reading), and where N_GRID has them
-    xs = np.array([*MARKED.values()] * 2, dtype=float)
+    xs = np.array([*MARKED.values()] * 2, dtype=float)     # Alice and Bob on both curves
     pick = np.searchsorted(N_GRID, [*MARKED.values()])
+    hw_top = _largest_half_width()
     with building():
-        fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(10.0, 4.9), width_ratios=[1.2, 1.0])
-        ax_b.set(ylim=(0, top), ylabel="prediction error variance", xticks=x,
-                 title="three sources of uncertainty (a new reading)")
-        ax_b.set_xticklabels(ROWS, rotation=25, ha="right")
-        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.7, color=c, label=lab, edgecolor="white")
+        fig, (ax_b, ax_w) = new_figure(1, 2, figsize=(8.5, 4.9), width_ratios=[1.15, 1.0])
+        ax_b.set(ylim=(0, 112), yticks=[0, 25, 50, 75, 100], ylabel="share of the prediction\nerror variance (%)",
+                 xticks=x, title="where the uncertainty comes from")
+        ax_b.set_xticklabels(ROWS, rotation=30, ha="right")
+        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.72, color=c, label=lab, edgecolor="white")
                 for k, (lab, c) in PARTS.items()}
-        ax_b.legend(loc="upper right", frameon=False, fontsize=11)
-        totals = [ax_b.text(xi, 0, "", ha="center", va="bottom", fontsize=11) for xi in x]
+        totals = [ax_b.text(xi, 101, "", ha="center", va="bottom", fontsize=11) for xi in x]
+        ax_b.text(-0.5, 108, "total variance:", ha="left", va="bottom", fontsize=11, color="0.3")
+        fig.legend(handles=[bars[k] for k in PARTS], loc="outside lower center", ncols=3, frameon=False, fontsize=12)
 
-        hw_top = Z95 * np.sqrt(top)
         ax_w.set(xlim=(0, 51), ylim=(0, 1.05 * hw_top), xlabel="readings $n$",
                  ylabel="half-width of the 95% interval", title="interval width against n")
-        (new_curve,) = ax_w.plot([], [], color=OKABE_ITO["orange"], lw=2.5, label="a new reading")
-        (mean_curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5, label="the patient's mean")
-        named = ax_w.scatter(np.zeros(4), np.zeros(4), s=80, zorder=3, color=COLORS["no_pooling"], edgecolor="black")
-        labels = [ax_w.text(0, 0, s, ha="left", va="bottom") for s in [*MARKED] * 2]
-        (you,) = ax_w.plot([], [], "D", ms=10, color=COLORS["highlight"], mec="black", zorder=4, ls="none")
+        colour = COLORS["partial_pooling"]
+        (new_curve,) = ax_w.plot([], [], color=colour, lw=2.0, ls="--", label="a new reading")
+        (mean_curve,) = ax_w.plot([], [], color=colour, lw=3.0, label="the patient's mean")
+        named = ax_w.scatter(np.zeros(4), np.zeros(4), s=70, zorder=3, color=COLORS["highlight"], edgecolor="black")
+        labels = [ax_w.text(0, 0, s, ha="left", va="bottom", fontsize=11) for s in [*MARKED] * 2]
+        (you,) = ax_w.plot([], [], "D", ms=9, color=COLORS["highlight"], mec="black", zorder=4, ls="none", label="you")
         ax_w.legend(loc="upper right", frameon=False, fontsize=11)
 
-    def draw(n, sigma_b2, sigma_e2):
-        parts, var_mu = clinic_parts(n, sigma_b2, sigma_e2)
+    def draw(n, sigma_b2, sigma_e2, g, new_reading):
+        parts, var_mu = clinic_parts(n, sigma_b2, sigma_e2, g, new_reading)
+        total = parts["total"].to_numpy()
         base = np.zeros(x.size)
         for key, container in bars.items():
-            for rect, h, y0 in zip(container.patches, parts[key].to_numpy(), base):
+            share = 100 * parts[key].to_numpy() / total
+            for rect, h, y0 in zip(container.patches, share, base):
                 rect.set_y(y0)
                 rect.set_height(h)
-            base = base + parts[key].to_numpy()
-        for t, xi, tot in zip(totals, x, base):
-            t.set_position((xi, tot + 0.01 * top))
+            base = base + share
+        for t, tot in zip(totals, total):
             t.set_text(f"{tot:.0f}")
         grid_new = variance_parts(N_GRID, sigma_b2, sigma_e2, var_mu=var_mu)
         hw_new = Z95 * np.sqrt(grid_new["total"].to_numpy())
@@ -100,8 +132,7 @@ def variance_parts_panel(**initial) -> Panel:
         named.set_offsets(np.column_stack([xs, hw]))
         for lab, xi, yi in zip(labels, xs, hw):
             lab.set_position((xi + 0.8, yi + 0.01 * hw_top))
-        you_tot = parts["total"].iloc[-1]
-        you.set_data([n, n], [Z95 * np.sqrt(you_tot - sigma_e2), Z95 * np.sqrt(you_tot)])
+        you.set_data([n], [Z95 * np.sqrt(total[-1])])          # on the chosen target's curve
 
     moving = [*(r for c in bars.values() for r in c.patches), *totals, new_curve, mean_curve, named, *labels, you]
     return Panel(fig, draw, SPEC, moving, name="variance_parts", initial=initial)
@@ -121,40 +152,51 @@ def exam_schools_fit():
 def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Panel:
     """Build the caterpillar panel for ``fit`` (default: exam scores of 65 London schools, REML).
 
-    Groups ranked by their point prediction; each interval a horizontal segment, red when it
-    excludes the population mean μ̂.  The ``level`` slider moves every segment in place.
+    Groups ordered by their size n (bottom: fewest observations), each with its interval (a
+    segment), its BLUP (blue dot) and its raw mean (orange dot); the population mean μ̂ as a
+    grey line.  Small groups: long intervals and raw means far from their BLUPs; large
+    groups: short intervals, raw mean and BLUP close.  The ``level`` slider moves every
+    segment in place; a readout gives the half-widths at the smallest and largest n.
     """
     if fit is None:
         fit = exam_schools_fit()
+    if not hasattr(fit, "mean"):
+        raise ValueError(f"fit must be a one-way fit (bt.fit_oneway: it has the raw group means); got {type(fit).__name__}")
     mu = float(fit.fixef.iloc[0])
     pi0 = prediction_interval(fit, 0.5, target=target)
-    order = np.argsort(pi0["prediction"].to_numpy())
-    pred = pi0["prediction"].to_numpy()[order]
+    counts = pi0["n"].to_numpy()
+    order = np.lexsort((pi0["prediction"].to_numpy(), counts))        # by n, ties by prediction
+    pred, counts = pi0["prediction"].to_numpy()[order], counts[order]
+    raw = np.asarray(fit.mean, float)[order]
     g = pred.size
     ypos = np.arange(g, dtype=float)
     widest = prediction_interval(fit, CATERPILLAR_SPEC["level"].max, target=target)
-    lo, hi = widest["lower"].min(), widest["upper"].max()
+    lo, hi = min(widest["lower"].min(), raw.min()), max(widest["upper"].max(), raw.max())
     pad = 0.04 * (hi - lo)
+    ticks = np.unique(np.linspace(0, g - 1, 8).round().astype(int))
     with building():
-        fig, ax = new_figure(1, 1, figsize=(10.0, max(4.5, 0.11 * g + 1.5)))
-        ax.set(xlim=(lo - pad, hi + pad), ylim=(-1, g), xlabel="predicted group mean",
-               ylabel="rank by point prediction", title="ranked by the point, seen with intervals")
+        fig, ax = new_figure(1, 1, figsize=(8.5, 6.6))
+        ax.set(xlim=(lo - pad, hi + pad), ylim=(-1, 1.13 * g),      # room on top for the readout
+               xlabel="group mean: BLUP with its interval, and raw mean", ylabel="groups ordered by size: n", title="interval width against the group's size n")
+        ax.set_yticks(ticks, [str(int(k)) for k in counts[ticks]])
         ax.axvline(mu, color=COLORS["complete_pooling"], lw=2, label=r"population mean $\hat\mu$")
-        segs = arrows(ax, g, color=COLORS["partial_pooling"], lw=2)
-        ax.scatter(pred, ypos, s=16, color="black", zorder=3, label="point prediction")
-        readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=12,
+        segs = arrows(ax, g, color=COLORS["partial_pooling"], lw=1.8, alpha=0.8)
+        ax.scatter(raw, ypos, s=18, color=COLORS["no_pooling"], zorder=3, label="raw mean (own data only)")
+        ax.scatter(pred, ypos, s=18, color=COLORS["partial_pooling"], edgecolor="black", linewidth=0.4, zorder=4,
+                   label="BLUP, with its interval")
+        readout = ax.text(0.01, 0.99, "", transform=ax.transAxes, va="top", fontsize=11,
                           bbox=dict(fc="white", ec="0.7"))
-        ax.legend(loc="lower right", frameon=False, fontsize=11)
+        fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=11)
+    small, large = slice(0, 5), slice(g - 5, g)
+
+    se = pi0["se"].to_numpy()[order]          # the level only scales the half-width: z·se
 
     def draw(level):
-        pi = prediction_interval(fit, level, target=target)
-        lower, upper = pi["lower"].to_numpy()[order], pi["upper"].to_numpy()[order]
-        set_arrows(segs, lower, ypos, upper, ypos)
-        away = (lower > mu) | (upper < mu)
-        segs.set_colors([COLORS["highlight"] if a else COLORS["partial_pooling"] for a in away])
-        overlap_top = int((upper >= lower[-1]).sum()) - 1
-        readout.set_text(f"{level:.0%} intervals: {int(away.sum())} of {g} exclude the mean\n"
-                         f"{overlap_top} groups' intervals overlap the top-ranked one's")
+        half = special.ndtri(0.5 + level / 2) * se
+        set_arrows(segs, pred - half, ypos, pred + half, ypos)
+        readout.set_text(f"{level:.0%} intervals, mean half-width {half[small].mean():.2f} for the 5 smallest groups "
+                         f"(n = {counts[small].min()}–{counts[small].max()}),\n"
+                         f"{half[large].mean():.2f} for the 5 largest (n = {counts[large].min()}–{counts[large].max()})")
 
     return Panel(fig, draw, CATERPILLAR_SPEC, [segs, readout], name="caterpillar", initial=initial)
 
@@ -170,9 +212,11 @@ def coverage_figure(results: dict, n, sigma_b2, sigma_e2, groups, *, level: floa
     t = np.linspace(0, 3.5, 200)
     exact = conditional_coverage(t * np.sqrt(sigma_b2), n, sigma_b2, sigma_e2, groups, level=level)
     mids = np.array([(lo + hi) / 2 if np.isfinite(hi) else lo + 0.5 for lo, hi in zip(BANDS[:-1], BANDS[1:])])
-    colours = [COLORS["partial_pooling"], COLORS["highlight"], COLORS["alt"], COLORS["alt2"]]
+    colours = [COLORS["partial_pooling"], COLORS["alt"], COLORS["alt2"]]     # a second and third method: alt, alt2
+    if not 1 <= len(results) <= len(colours):
+        raise ValueError(f"results must map 1 to {len(colours)} labels to coverage results; got {len(results)}")
     with building():
-        fig, ax = new_figure(1, 1, figsize=(9.0, 4.4))
+        fig, ax = new_figure(1, 1, figsize=(8.5, 4.4))
         ax.set(xlim=(0, 3.5), ylim=(0.4, 1.0), xlabel=r"how far the individual's true effect lies, $|b_i|/\sigma_b$",
                ylabel="share of intervals covering", title=f"coverage of {level:.0%} intervals, {groups} groups of n = {n}")
         ax.axhline(level, color=COLORS["complete_pooling"], ls="--", lw=1.5, label=f"nominal {level:.0%}")
