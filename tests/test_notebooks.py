@@ -72,6 +72,7 @@ CLAIM_LESSONS = {
     "C7": ["01", "02"], "C8": ["03"], "C9": ["03"], "C10": ["03"], "C11": ["03", "04"], "C12": ["04"],
     "C13": ["04"], "C14": ["04"], "C15": ["04"], "C16": ["04"], "C17": ["05"], "C18": ["05"],
     "C20": ["06"], "C21": ["07"], "C23": ["08"], "C24": ["09"],   # C19, C22: prose + figure, no test
+    "C25": ["02"], "C26": ["04"], "C27": ["05"], "C28": ["05"], "C29": ["07"], "C30": ["03"], "C31": ["10"],
 }
 LESSON_BY_NUMBER = {p.name[:2]: p for p in LESSONS}
 APPLICABLE = [c for c, nums in CLAIM_LESSONS.items() if any(n in LESSON_BY_NUMBER for n in nums)]
