@@ -10,8 +10,9 @@ For each exercise folder ``exercises/<NN>_<name>/`` this
    - ``<out>/<NN>/student/<NN>_<name>.ipynb``   the notebook to hand out (no solutions, no
      hidden tests; public tests stored in its metadata for ``grader.check``);
    - ``<out>/<NN>/autograder/<NN>_<name>.ipynb``  the solution notebook;
-   - ``<out>/<NN>/autograder/<NN>_<name>-autograder_<time>.zip``  the archive ``otter run``
-     (``make grade``) grades against.
+   - ``<out>/<NN>/autograder/<NN>_<name>-autograder_<time>.zip``  the archive whose test files
+     ``make grade`` evaluates, and beside it ``<zip>.sha256`` (its checksum, checked before
+     each submission is graded).
 
 otter-grader does the work; this script only loops over the folders.  Nothing it writes is
 committed (``exercises/dist/`` is in ``.gitignore``).
@@ -34,7 +35,7 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from grade import exercise_folders, find_autograder  # noqa: E402  (sibling script)
+from grade import checksum_file, exercise_folders, find_autograder, sha256_of  # noqa: E402  (sibling script)
 
 
 def execute_source(folder: Path, dest: Path, *, timeout: int = 300) -> Path:
@@ -65,6 +66,8 @@ def assign(master: Path, result: Path, *, run_tests: bool = True) -> Path:
     archive = find_autograder(result.parent, result.name)   # what `make grade` will look for
     if archive is None:
         raise RuntimeError(f"otter assign wrote no autograder archive for {master}:\n{log.getvalue()}")
+    # `make grade` checks the archive against this before each submission (sha256sum format)
+    checksum_file(archive).write_text(f"{sha256_of(archive)}  {archive.name}\n")
     return archive
 
 
