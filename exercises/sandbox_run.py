@@ -19,7 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+
+# The cells otter assign adds for students (``grader = otter.Notebook(...)``, ``grader.check("q1")``,
+# ``grader.check_all()``) are skipped when grading, exactly as generated: they only show public
+# feedback, and importing otter costs ~5 s per notebook.  A cell with anything else in it runs.
+OTTER_CELL = re.compile(r'(# Initialize Otter\s*)?(import otter\s*grader = otter\.Notebook\("[^"\n]*"\)'
+                        r'|grader\.check\("\w+"\)|grader\.check_all\(\))')
 
 # Runs in the student's kernel after each cell.  It can only produce JSON text; a float subclass
 # with a magic ``__sub__`` becomes a plain float here, a str subclass a plain str.
@@ -93,7 +100,7 @@ def main(argv: list[str]) -> int:
     state = {"answers": {}, "errors": [], "cells_done": 0, "cells_total": 0, "status": "starting"}
     _write(out, state)
     nb = nbformat.read(notebook, as_version=4)
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not OTTER_CELL.fullmatch(c.source.strip())]
     state["cells_total"] = len(code_cells)
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(notebook))}})
