@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
 
 @dataclass
@@ -149,7 +150,11 @@ def answer_names(tests: dict[str, str]) -> list[str]:
 
 
 def plain_values(exported: dict, names: list[str]) -> tuple[dict, list[str]]:
-    """Turn the sandbox's JSON into the values the tests see; notes for answers that are not plain data."""
+    """Turn the sandbox's JSON into the values the tests see; notes for answers that are not plain data.
+
+    Numbers, strings and lists stay as they are; arrays become float ndarrays and Series float
+    Series, rebuilt here from plain lists (nothing of the student's objects survives).
+    """
     import numpy as np
 
     env, notes = {}, []
@@ -162,6 +167,17 @@ def plain_values(exported: dict, names: list[str]) -> tuple[dict, list[str]]:
                 env[n] = np.asarray(item["ndarray"], dtype=float).reshape(item.get("shape", [-1]))
             except (ValueError, TypeError):
                 notes.append(f"{n}: an unreadable array (marked wrong)")
+        elif "series" in item:
+            import pandas as pd
+
+            labels, values = item.get("index"), item["series"]
+            ok = (isinstance(labels, list) and isinstance(values, list) and len(labels) == len(values)
+                  and all(type(x) in (str, int) for x in labels) and all(type(x) in (int, float) for x in values))
+            if ok:
+                name = item.get("name") if type(item.get("name")) is str else None
+                env[n] = pd.Series([float(x) for x in values], index=labels, name=name, dtype=float)
+            else:
+                notes.append(f"{n}: an unreadable Series (marked wrong)")
         elif "value" in item and _is_plain(item["value"]):
             env[n] = item["value"]
         else:
@@ -190,8 +206,18 @@ def score(tests: dict[str, str], env: dict) -> dict:
         out["scores"][q] = float(tf.score)
         out["possible"][q] = float(tf.possible)
         out["messages"][q] = tf.summary()
-        out["public_messages"][q] = tf.summary(public_only=True)
+        out["public_messages"][q] = _public_feedback(tf)
     return out
+
+
+def _public_feedback(tf) -> str:
+    """What ``grader.check`` shows the student (form-only checks: "form OK — marked after you hand in")."""
+    from sandbox_run import FORM_OK
+
+    public = [r for r in tf.test_case_results if not r.test_case.hidden]
+    if public and all(r.passed for r in public) and any(r.test_case.success_message == FORM_OK for r in public):
+        return f"{tf.name}: {FORM_OK}"
+    return tf.summary(public_only=True)
 
 
 # ---------------------------------------------------------------------------------------------

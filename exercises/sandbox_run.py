@@ -4,7 +4,8 @@
 
 Executes NOTEBOOK cell by cell in a Jupyter kernel (nbclient).  After every code cell it asks
 the kernel for the current value of each answer NAME, converted to plain JSON (numbers,
-strings, booleans, lists of them; a numpy array becomes a list of floats), and rewrites
+strings, booleans, lists of them; a numpy array becomes a list of floats, a pandas Series of
+numbers its labels and floats), and rewrites
 ANSWERS_JSON atomically.  So whatever happens later (an infinite loop killed by the grader's
 time limit, ``os._exit`` in the last cell, a dead kernel), the answers the notebook had computed
 until then are on disk.
@@ -48,6 +49,18 @@ def __blupteach_export(names, g):
                 return {"value": bool(v)}
         except ImportError:
             pass
+        try:   # a pandas Series of numbers (e.g. one value per county): labels and floats
+            import pandas as pd
+            if isinstance(v, pd.Series):
+                if v.dtype.kind in "biuf" and len(v) <= 100000:
+                    labels = [str.__str__(x) if isinstance(x, str) else int(x) if isinstance(x, numbers.Integral) else None
+                              for x in v.index.tolist()]
+                    if None not in labels:
+                        return {"series": [float(x) for x in v.astype(float).tolist()], "index": labels,
+                                "name": str.__str__(v.name) if isinstance(v.name, str) else None}
+                return {"unsupported": "a pandas Series that is not numbers by label"}
+        except ImportError:
+            pass
         if isinstance(v, numbers.Integral):
             return {"value": int(v)}
         if isinstance(v, numbers.Real):
@@ -70,6 +83,23 @@ def __blupteach_export(names, g):
 print(__blupteach_export(%r, globals()))
 del __blupteach_export
 '''
+
+
+# The cell exercises/build.py adds after otter's init cell in every student version: a public
+# check that only looks at the form says "form OK — marked after you hand in" where otter would
+# print "All test cases passed!" (its TEST CONFIG has that success_message).  Skipped when grading.
+FORM_OK = "form OK — marked after you hand in"
+FORM_ONLY_CELL = f"""# Form-only checks say so, instead of "All test cases passed!"
+import otter.test_files.abstract_test as _otter_tests
+def _form_only(show, short):
+    def shown(self, *args, **kwargs):
+        public = [r for r in self.test_case_results if not r.test_case.hidden]
+        if public and all(r.passed for r in public) and any(r.test_case.success_message == "{FORM_OK}" for r in public):
+            return short(self)
+        return show(self, *args, **kwargs)
+    return shown
+_otter_tests.TestFile.summary = _form_only(_otter_tests.TestFile.summary, lambda t: f"{{t.name}}: {FORM_OK}")
+_otter_tests.TestFile._repr_html_ = _form_only(_otter_tests.TestFile._repr_html_, lambda t: f"<p><strong>{{t.name}}</strong>: {FORM_OK}</p>")"""
 
 
 def _write(path: str, state: dict) -> None:
@@ -100,7 +130,8 @@ def main(argv: list[str]) -> int:
     state = {"answers": {}, "errors": [], "cells_done": 0, "cells_total": 0, "status": "starting"}
     _write(out, state)
     nb = nbformat.read(notebook, as_version=4)
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not OTTER_CELL.fullmatch(c.source.strip())]
+    skip = lambda src: OTTER_CELL.fullmatch(src.strip()) or src.strip() == FORM_ONLY_CELL.strip()  # noqa: E731
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not skip(c.source)]
     state["cells_total"] = len(code_cells)
     client = NotebookClient(nb, timeout=None, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(notebook))}})

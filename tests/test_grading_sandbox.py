@@ -41,11 +41,15 @@ ANSWER_TAG = "otter_assign_solution_cell"
 TAG = "BLUPTEACH_ATTACK_7781"      # in the command line of every process an attack leaves behind
 LOOP_TIMEOUT = 25                  # s per notebook here (honest ones take ~4-8 s on 2 busy cores)
 
-pytestmark = [
-    pytest.mark.slow, pytest.mark.notebooks,
-    pytest.mark.skipif(not exgrade.have_bwrap(), reason="bwrap missing: sudo apt-get install bubblewrap"),
-    pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
+
+
+def class_test(f):
+    """The tests on the graded class: slow, and they need bwrap."""
+    for mark in (pytest.mark.slow, pytest.mark.notebooks,
+                 pytest.mark.skipif(not exgrade.have_bwrap(), reason="bwrap missing: sudo apt-get install bubblewrap")):
+        f = mark(f)
+    return f
 
 
 def _cell(src: str):
@@ -231,6 +235,7 @@ def _rows(text: str) -> dict[str, dict]:
     return {r["student"]: r for r in csv.DictReader(text.splitlines())}
 
 
+@class_test
 def test_grading_finished_and_reports_times(class_graded):
     proc = class_graded["proc"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -238,6 +243,7 @@ def test_grading_finished_and_reports_times(class_graded):
     print(f"whole class graded in {class_graded['seconds']:.1f} s")
 
 
+@class_test
 @pytest.mark.parametrize("name", ["02_shrinkage_weight", "05_uncertainty"])
 def test_every_submission_scores_what_its_real_answers_deserve(class_graded, name):
     rows = _rows(class_graded["csvs"][name])
@@ -254,6 +260,7 @@ def test_every_submission_scores_what_its_real_answers_deserve(class_graded, nam
     assert not wrong, f"{name}: {wrong}"
 
 
+@class_test
 def test_timeouts_and_crashes_get_a_row_with_a_note(class_graded):
     rows = _rows(class_graded["csvs"]["02_shrinkage_weight"])
     assert f"timed out after {LOOP_TIMEOUT} s" in rows["infinite_loop"]["note"]
@@ -261,6 +268,7 @@ def test_timeouts_and_crashes_get_a_row_with_a_note(class_graded):
     assert "not a notebook" in rows["not_a_notebook"]["note"]
 
 
+@class_test
 def test_nothing_escaped_the_sandbox(class_graded):
     paths = class_graded["paths"]
     for key in ("marker", "marker_home", "marker_repo"):
@@ -272,3 +280,33 @@ def test_nothing_escaped_the_sandbox(class_graded):
     for name, text in class_graded["csvs"].items():
         now = (class_graded["subs"] / f"grades_{name}.csv").read_text()
         assert now == text, f"grades_{name}.csv changed after grading ended"
+
+
+# ---------------------------------------------------------------------------------------------
+# quick checks of the refusals (no notebook runs)
+# ---------------------------------------------------------------------------------------------
+def test_grading_refuses_without_bwrap_unless_unsafe(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(exgrade, "have_bwrap", lambda: False)
+    (tmp_path / "ada").mkdir()
+    monkeypatch.delenv("UNSAFE", raising=False)
+    assert exgrade.main([str(tmp_path)]) == 2
+    said = capsys.readouterr().err
+    assert "bwrap" in said and "apt-get install bubblewrap" in said and "UNSAFE=1" in said
+    assert exgrade.choose_sandbox("auto", unsafe=True) == "none"
+    assert "WARNING: grading WITHOUT a sandbox" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="Docker .* not implemented"):
+        exgrade.choose_sandbox("docker", unsafe=False)
+
+
+def test_a_changed_autograder_is_refused(tmp_path):
+    archive = tmp_path / "x-autograder_1.zip"
+    import zipfile
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("tests/q1.py", "from otter.test_files import test_case\nname = 'q1'\npoints = 1\n")
+    with pytest.raises(RuntimeError, match="no checksum"):
+        exgrade.load_tests(archive)
+    exgrade.checksum_file(archive).write_text(f"{exgrade.sha256_of(archive)}  {archive.name}\n")
+    assert list(exgrade.load_tests(archive)) == ["q1"]
+    archive.write_bytes(archive.read_bytes() + b"poison")
+    with pytest.raises(RuntimeError, match="does not match its recorded sha256"):
+        exgrade.load_tests(archive)
