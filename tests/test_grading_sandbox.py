@@ -39,7 +39,7 @@ import grade as exgrade  # noqa: E402
 
 ANSWER_TAG = "otter_assign_solution_cell"
 TAG = "BLUPTEACH_ATTACK_7781"      # in the command line of every process an attack leaves behind
-LOOP_TIMEOUT = 25                  # s per notebook here (honest ones take ~4-8 s on 2 busy cores)
+LOOP_TIMEOUT = 45                  # s per notebook here: honest ones took 4-9 s alone, up to 23 s on 2 busy cores
 
 pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
 
