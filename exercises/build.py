@@ -10,8 +10,9 @@ For each exercise folder ``exercises/<NN>_<name>/`` this
    - ``<out>/<NN>/student/<NN>_<name>.ipynb``   the notebook to hand out (no solutions, no
      hidden tests; public tests stored in its metadata for ``grader.check``);
    - ``<out>/<NN>/autograder/<NN>_<name>.ipynb``  the solution notebook;
-   - ``<out>/<NN>/autograder/<NN>_<name>-autograder_<time>.zip``  the archive ``otter run``
-     (``make grade``) grades against.
+   - ``<out>/<NN>/autograder/<NN>_<name>-autograder_<time>.zip``  the archive whose test files
+     ``make grade`` evaluates, and beside it ``<zip>.sha256`` (its checksum, checked before
+     each submission is graded).
 
 otter-grader does the work; this script only loops over the folders.  Nothing it writes is
 committed (``exercises/dist/`` is in ``.gitignore``).
@@ -34,7 +35,8 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from grade import exercise_folders, find_autograder  # noqa: E402  (sibling script)
+from grade import checksum_file, exercise_folders, find_autograder, sha256_of  # noqa: E402  (sibling script)
+from sandbox_run import FORM_ONLY_CELL  # noqa: E402
 
 
 def execute_source(folder: Path, dest: Path, *, timeout: int = 300) -> Path:
@@ -63,9 +65,21 @@ def assign(master: Path, result: Path, *, run_tests: bool = True) -> Path:
     with contextlib.redirect_stdout(log):
         otter_assign(str(master), str(result), no_pdfs=True, no_run_tests=not run_tests)
     archive = find_autograder(result.parent, result.name)   # what `make grade` will look for
+    _add_form_only_cell(result / "student" / master.name)
     if archive is None:
         raise RuntimeError(f"otter assign wrote no autograder archive for {master}:\n{log.getvalue()}")
+    # `make grade` checks the archive against this before each submission (sha256sum format)
+    checksum_file(archive).write_text(f"{sha256_of(archive)}  {archive.name}\n")
     return archive
+
+
+def _add_form_only_cell(student: Path) -> None:
+    """After otter's init cell, the cell that makes form-only checks say "form OK — marked after you hand in"."""
+    nb = nbformat.read(student, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "otter.Notebook(" in c.source)
+    cell = nbformat.v4.new_code_cell(FORM_ONLY_CELL, metadata={"deletable": False, "editable": False})
+    nb.cells.insert(at + 1, cell)
+    nbformat.write(nb, student)
 
 
 def build(name: str, out: Path, *, execute: bool = True, run_tests: bool = True) -> Path:

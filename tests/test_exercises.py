@@ -2,7 +2,8 @@
 
 For each exercise folder that exists, one module-scoped build (``otter assign`` into a
 temporary folder, exactly as ``make exercises`` does) and three notebooks graded with
-``otter run`` (as ``make grade`` does):
+``exercises/grade.py`` (as ``make grade`` does: in the bwrap sandbox when ``bwrap`` is installed,
+else in a plain subprocess; the tests always run apart, on the exported answers):
 
 - the solution notebook                       -> full marks;
 - the student notebook as handed out          -> zero, and no cell raises an error;
@@ -15,7 +16,9 @@ Plus: the source notebook runs top to bottom (each test cell calls its test on t
 and static checks that need no kernel: the source has the mandatory raw-cell solution markers,
 3-6 questions each with a public and a hidden test (that it is committed cleared:
 ``tests/test_notebooks.py``);
-the student version contains no solution line and no hidden-test line.
+the student version contains no solution line, no hidden-test line and no number of the hidden
+tests or solution lines (beyond trivial ones and those the question gives).  The adversarial
+class is ``tests/test_grading_sandbox.py``.
 """
 
 from __future__ import annotations
@@ -276,3 +279,88 @@ def test_student_version_has_no_solutions_or_hidden_tests(graded):
     leaked = sorted(ln for ln in hidden_only if len(ln) > 12 and ln in text)
     assert not leaked, f"hidden-test lines appear in the student version of {name}: {leaked}"
     assert "hidden=True" not in text and "_hidden(" not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# no answer value anywhere in the student version (issue 11): every number the hidden tests or
+# the solution lines hold, as written or as evaluated (1 / 3), must not appear in its sources,
+# outputs or metadata, except trivial ones and those the question itself gives
+# ---------------------------------------------------------------------------------------------
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
+
+
+def _literals(code: str) -> set[float]:
+    """Numbers in ``code``: constants and constant expressions such as ``1 / 3`` or ``-1.5``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Constant)):
+            if not all(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Constant, ast.operator, ast.unaryop))
+                       for n in ast.walk(node)):
+                continue
+            try:
+                v = eval(compile(ast.Expression(node), "<literal>", "eval"))  # constants only
+            except Exception:  # noqa: BLE001
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                found.add(float(v))
+    return found
+
+
+def _trivial(v: float) -> bool:
+    """Small whole numbers and powers of ten (indices, counts, tolerances) say nothing about an answer."""
+    return (v == int(v) and abs(v) <= 10) or (v > 0 and abs(__import__("math").log10(v) % 1) < 1e-12)
+
+
+def _numbers_in(text: str) -> set[str]:
+    return set(_NUMBER.findall(text))
+
+
+def _shows(token: str, value: float) -> bool:
+    """``token`` writes ``value`` (rounded to the token's precision, with 3+ significant digits if not whole)."""
+    t = float(token)
+    if value == int(value):
+        return t == value
+    mantissa = token.lstrip("-").split("e")[0].split("E")[0].replace(".", "").lstrip("0")
+    if len(mantissa) < 3:
+        return False
+    decimals = len(token.split(".")[1].split("e")[0]) if "." in token else 0
+    return abs(t - value) <= 0.5 * 10 ** -decimals + 1e-12
+
+
+def _student_readable(nb) -> str:
+    """Sources, text outputs and metadata of every cell, and the notebook's metadata (public tests)."""
+    parts = [json.dumps(dict(nb.metadata), ensure_ascii=False)]
+    for c in nb.cells:
+        parts.append(c.source)
+        parts.append(json.dumps({k: v for k, v in c.metadata.items() if k != "execution"}, ensure_ascii=False))
+        for o in c.get("outputs", []):
+            parts.append(o.get("text", "") if isinstance(o.get("text", ""), str) else "")
+            parts += [str(v) for k, v in o.get("data", {}).items() if k.startswith("text/")]
+            parts.append(str(o.get("evalue", "")))
+    return "\n".join(parts)
+
+
+def _given(source) -> str:
+    """What the question gives anyway: markdown and the code cells that are neither answers nor tests."""
+    test_sources = {s for _, _, s in _test_cells(source)}
+    return "\n".join(c.source for c in source.cells if c.cell_type == "markdown"
+                     or (c.cell_type == "code" and c.source not in test_sources and "# SOLUTION" not in c.source))
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+def test_student_version_holds_no_answer_value(graded):
+    name = graded["name"]
+    source = _source(name)
+    hidden = [s.split("# END TEST CONFIG")[-1] for _, h, s in _test_cells(source) if h]
+    values = set().union(*(_literals(s) for s in hidden), *(_literals(ln) for ln in _solution_lines(source)))
+    given = _numbers_in(_given(source))
+    values = {v for v in values if not _trivial(v) and not any(_shows(t, v) for t in given)}
+    assert values, f"{name}: no answer values found in the hidden tests (the test would prove nothing)"
+    shown = _numbers_in(_student_readable(nbformat.read(graded["paths"]["student"], as_version=4)))
+    leaked = sorted({f"{v:g} as {t}" for v in values for t in shown if _shows(t, v)})
+    assert not leaked, f"answer values appear in the student version of {name}: {leaked}"
