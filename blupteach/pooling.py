@@ -27,7 +27,7 @@ def _check_sample(sample) -> None:
                          f"got {type(sample).__name__}")
 
 
-def score_pooling(sample: OnewaySample):
+def score_pooling(sample):
     r"""Return the three estimates of every patient's mean and their mean squared errors.
 
     With the variances known (the values ``sample`` was drawn with):
@@ -69,7 +69,7 @@ def score_pooling(sample: OnewaySample):
     return estimates, mse
 
 
-def blend_mse(sample: OnewaySample, w_prime):
+def blend_mse(sample, w_prime):
     r"""Return the mean squared error of the blend :math:`w'\bar y_i + (1 - w')\hat\mu` against the truth, per :math:`w'`.
 
     .. math::

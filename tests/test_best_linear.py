@@ -187,7 +187,7 @@ def test_bad_input():
 # the lesson-04 panel, headless
 # ---------------------------------------------------------------------------
 def test_conditional_bias_panel_updates_in_place():
-    from blupteach.panels.bias import B_GRID, X_LIM, Y_LIM, draws
+    from blupteach.panels.bias import B_GRID, draws
     p = bt.panels.conditional_bias()
     ax_e, ax_m = p.figure.axes
     counts = (len(ax_e.collections), len(ax_e.lines), len(ax_m.lines), len(ax_m.patches))

@@ -194,7 +194,6 @@ def class_graded(tmp_path_factory):
         student = dist / nn / "student" / f"{name}.ipynb"
         solution = dist / nn / "autograder" / f"{name}.ipynb"
         names = exgrade.answer_names(exgrade.load_tests(archive))
-        possible = None
         kinds: dict[str, object] = {"honest": _honest(student, solution), "blank": nbformat.read(student, as_version=4)}
         for attack, cells in _attacks(names, paths).items():
             if nn == "05" and attack in ("otter_runner", "detached"):

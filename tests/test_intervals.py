@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import blupteach as bt
 from blupteach.coverage import BANDS, _estimate, band_coverage, conditional_coverage, simulate_coverage
