@@ -116,9 +116,12 @@ def check_variance(x, name: str, *, positive: bool = False):
     return val
 
 
-def check_variances(sigma_b2, sigma_e2) -> tuple[float, float]:
-    """The pair (σ_b² >= 0, σ_ε² > 0) as two floats: single numbers, the noise variance positive."""
-    sigma_b2 = check_variance(sigma_b2, "sigma_b2")
+def check_variances(sigma_b2, sigma_e2, *, signal: bool = False) -> tuple[float, float]:
+    """The pair (σ_b² >= 0, σ_ε² > 0) as two floats: single numbers, the noise variance positive.
+
+    ``signal=True`` requires σ_b² > 0 too (a simulation study needs signal and noise).
+    """
+    sigma_b2 = check_variance(sigma_b2, "sigma_b2", positive=signal)
     sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
     for value, name in ((sigma_b2, "sigma_b2"), (sigma_e2, "sigma_e2")):
         if np.ndim(value) != 0:

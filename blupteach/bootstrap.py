@@ -41,22 +41,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._validation import check_counts, check_level, check_seed, check_variance, check_whole
-from .coverage import _estimate, _positive_variances
-from .oneway import gls_mean, pev, shrinkage_weight
+from ._validation import check_counts, check_level, check_seed, check_variance, check_variances, check_whole
+from .coverage import estimate_variances, plug_in_prediction
+from .oneway import pev
 from .simulate import simulate_group_stats
 
 __all__ = ["bootstrap_quantile", "bootstrap_interval", "BootstrapCoverage", "simulate_bootstrap_coverage"]
 
 _CHUNK = 400_000     # bootstrap data sets x groups drawn at a time (memory stays ~ tens of MB)
-
-
-def _plug_in(ybar, n, sb2, se2):
-    """Plug-in prediction μ̂ + b̂_i and its PEV, vectorised over rows (data sets); sb2, se2 of shape (rows,)."""
-    sb2, se2 = sb2[:, None], se2[:, None]
-    mu_hat = gls_mean(ybar, n, sb2, se2)[:, None]
-    pred = mu_hat + shrinkage_weight(n, sb2, se2) * (ybar - mu_hat)
-    return pred, pev(n, sb2, se2, target="group_mean")
 
 
 def _counts(n) -> np.ndarray:
@@ -129,8 +121,8 @@ def bootstrap_quantile(n, sigma_b2, sigma_e2, *, level: float = 0.95, boot: int 
         b_star = sd_b * std.b
         ybar_star = b_star + sd_e * (std.group_means - std.b)              # mu = 0 in the bootstrap world
         ssw_star = np.repeat(se2[rows], boot) * std.ssw
-        sb2_star, se2_star = _estimate(ybar_star, ssw_star, n, balanced)
-        pred_star, pev_star = _plug_in(ybar_star, n, sb2_star, se2_star)
+        sb2_star, se2_star = estimate_variances(ybar_star, ssw_star, n, balanced)
+        pred_star, pev_star = plug_in_prediction(ybar_star, n, sb2_star, se2_star)
         t = (np.abs(b_star - pred_star) / np.sqrt(pev_star)).reshape(k, boot, n.size)
         for cols in sets:
             q[rows, cols] = np.quantile(t[:, :, cols].reshape(k, -1), level, axis=1)[:, None]
@@ -267,7 +259,7 @@ def simulate_bootstrap_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 10
     sims = check_whole(sims, "sims", 2)
     boot = check_whole(boot, "boot", 1)
     level = check_level(level)
-    sigma_b2, sigma_e2 = _positive_variances(sigma_b2, sigma_e2)
+    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2, signal=True)
     n = check_counts(n, "n")
     n = np.full(groups, n, dtype=float) if np.ndim(n) == 0 else np.asarray(n, float)
     if n.shape != (groups,):
@@ -275,8 +267,8 @@ def simulate_bootstrap_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 10
     n = _counts(n)
     rng = check_seed(seed)
     draws = simulate_group_stats(n, sigma_b2, sigma_e2, sims=sims, mu=mu, seed=rng)
-    sb2, se2 = _estimate(draws.group_means, draws.ssw, n, balanced=bool((n == n[0]).all()))
-    pred, pev_hat = _plug_in(draws.group_means, n, sb2, se2)
+    sb2, se2 = estimate_variances(draws.group_means, draws.ssw, n, balanced=bool((n == n[0]).all()))
+    pred, pev_hat = plug_in_prediction(draws.group_means, n, sb2, se2)
     error = np.abs(draws.mu + draws.b - pred)
     z = float(special.ndtri(0.5 + level / 2))
     q = bootstrap_quantile(n, sb2, se2, level=level, boot=boot, seed=rng)

@@ -27,21 +27,16 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._validation import as_float_array, check_choice, check_counts, check_level, check_scalar, check_variance, check_variances, check_whole
+from ._validation import as_float_array, check_choice, check_counts, check_level, check_scalar, check_variances, check_whole
 from .intervals import TARGETS
 from .oneway import gls_mean, pev, shrinkage_weight
 from .simulate import simulate_group_stats
 
-__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS"]
+__all__ = ["CoverageResult", "simulate_coverage", "conditional_coverage", "band_coverage", "BANDS",
+           "estimate_variances", "plug_in_prediction"]
 
 #: Bands of |b_i|/σ_b in which coverage is reported.
 BANDS = (0.0, 1.0, 2.0, np.inf)
-
-
-def _positive_variances(sigma_b2, sigma_e2):
-    """Both variances > 0 (a coverage study needs signal and noise), as floats."""
-    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2)       # single numbers, sigma_e2 > 0
-    return float(check_variance(sigma_b2, "sigma_b2", positive=True)), sigma_e2
 
 
 @dataclass(frozen=True)
@@ -78,8 +73,14 @@ class CoverageResult:
                 f"({self.extreme_count} intervals)")
 
 
-def _estimate(ybar, ssw, n, balanced: bool):
-    """Vectorised variance estimates over simulations: arrays (sims,) of σ̂_b², σ̂_ε²."""
+def estimate_variances(ybar, ssw, n, balanced: bool):
+    """σ̂_b², σ̂_ε² of many one-way data sets at once, from their sufficient statistics.
+
+    ``ybar`` (sims, g) group means, ``ssw`` (sims,) within-group sums of squares, ``n`` (g,).
+    Balanced n: REML in closed form (σ̂_ε² = MSW, σ̂_b² = (MSB − MSW)/n, or the boundary
+    σ̂_b² = 0 with σ̂_ε² = (SSW + SSB)/(N − 1)); unbalanced: ANOVA moments, σ̂_b² truncated at 0.
+    Returns two arrays (sims,).  Shared by the studies here and :mod:`blupteach.bootstrap`; checks no input.
+    """
     g = n.size
     N = n.sum()
     if balanced:
@@ -95,6 +96,19 @@ def _estimate(ybar, ssw, n, balanced: bool):
     msw = ssw / (N - g)
     n0 = (N - (n * n).sum() / N) / (g - 1)
     return np.maximum(0.0, (msb - msw) / n0), msw
+
+
+def plug_in_prediction(ybar, n, sigma_b2, sigma_e2):
+    """Plug-in μ̂ + b̂_i and its PEV for many data sets at once (one row each).
+
+    ``ybar`` (sims, g), ``n`` (g,), ``sigma_b2``, ``sigma_e2`` (sims,) the estimates of each data
+    set.  Returns ``(prediction, pev)``, both (sims, g): the closed forms of
+    :mod:`blupteach.oneway` (:func:`~blupteach.gls_mean`, :func:`~blupteach.shrinkage_weight`,
+    :func:`~blupteach.pev`) evaluated at the estimates.
+    """
+    sb2, se2 = np.asarray(sigma_b2)[:, None], np.asarray(sigma_e2)[:, None]
+    mu_hat = gls_mean(ybar, n, sb2, se2)[:, None]
+    return mu_hat + shrinkage_weight(n, sb2, se2) * (ybar - mu_hat), pev(n, sb2, se2, target="group_mean")
 
 
 def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level: float = 0.95,
@@ -151,7 +165,7 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     level = check_level(level)
     target = check_choice(target, "target", TARGETS)
     variances = check_choice(variances, "variances", ("known", "estimated"))
-    sigma_b2, sigma_e2 = _positive_variances(sigma_b2, sigma_e2)
+    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2, signal=True)
     extreme = check_scalar(extreme, "extreme")
     n = check_counts(n, "n")
     n = np.full(groups, n) if np.ndim(n) == 0 else np.asarray(n, float)
@@ -170,12 +184,10 @@ def simulate_coverage(n, sigma_b2, sigma_e2, groups, *, sims: int = 2000, level:
     if variances == "known":
         sb2, se2 = np.full(sims, sigma_b2), np.full(sims, sigma_e2)
     else:
-        sb2, se2 = _estimate(ybar, draws.ssw, n, balanced=bool((n == n[0]).all()))
-    sb2, se2 = sb2[:, None], se2[:, None]
-    # The plug-in BLUP and its PEV, vectorised over simulations (one row per data set).
-    mu_hat = gls_mean(ybar, n, sb2, se2)[:, None]
-    pred = mu_hat + shrinkage_weight(n, sb2, se2) * (ybar - mu_hat)
-    total = pev(n, sb2, se2, target="group_mean") + (se2 if target == "new_observation" else 0.0)
+        sb2, se2 = estimate_variances(ybar, draws.ssw, n, balanced=bool((n == n[0]).all()))
+    pred, total = plug_in_prediction(ybar, n, sb2, se2)
+    if target == "new_observation":
+        total = total + se2[:, None]
     half = special.ndtri(0.5 + level / 2) * np.sqrt(total)       # z quantile of N(0, 1)
     hit = np.abs(truth - pred) <= half
 
@@ -239,7 +251,7 @@ def conditional_coverage(b, n, sigma_b2, sigma_e2, groups, *, level: float = 0.9
     n = check_counts(n, "n")
     if np.ndim(n) != 0 or n < 1:
         raise ValueError(f"n must be one whole number >= 1 (a balanced design); got {n}")
-    sigma_b2, sigma_e2 = _positive_variances(sigma_b2, sigma_e2)
+    sigma_b2, sigma_e2 = check_variances(sigma_b2, sigma_e2, signal=True)
     g = groups
     total = float(pev(np.full(g, n), sigma_b2, sigma_e2)[0]) + (sigma_e2 if target == "new_observation" else 0.0)
     w = shrinkage_weight(n, sigma_b2, sigma_e2)

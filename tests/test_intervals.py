@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import blupteach as bt
-from blupteach.coverage import BANDS, _estimate, band_coverage, conditional_coverage, simulate_coverage
+from blupteach.coverage import BANDS, band_coverage, estimate_variances, conditional_coverage, simulate_coverage
 from blupteach.intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
 
 
@@ -269,7 +269,7 @@ def test_simulator_estimator_is_fit_oneway_reml():
         fit = bt.fit_oneway(data["y"], data["group"])
         ybar = data.groupby("group")["y"].mean().to_numpy()[None, :]
         ssw = float(((data["y"] - data.groupby("group")["y"].transform("mean")) ** 2).sum())
-        sb2_hat, se2_hat = _estimate(ybar, np.array([ssw]), np.full(6, 4.0), balanced=True)
+        sb2_hat, se2_hat = estimate_variances(ybar, np.array([ssw]), np.full(6, 4.0), balanced=True)
         assert sb2_hat[0] == pytest.approx(fit.sigma_b2, rel=1e-6, abs=1e-9)
         assert se2_hat[0] == pytest.approx(fit.sigma_e2, rel=1e-6)
         seen_boundary |= fit.sigma_b2 == 0
