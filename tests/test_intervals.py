@@ -419,7 +419,7 @@ def test_caterpillar_panel_level_slider_and_order_by_n():
         bt.panels.caterpillar(bt.fit_lmm("Reaction ~ Days + (1 | Subject)", bt.datasets.load("sleepstudy")))
 
 
-@pytest.mark.parametrize("module", ["intervals", "coverage", "best_linear", "posterior", "oneway", "simulate"])
+@pytest.mark.parametrize("module", ["intervals", "coverage", "best_linear", "posterior", "oneway", "simulate.patients", "simulate.studies"])
 def test_docstring_examples_hold(module):
     """The hand-checkable examples in the docstrings are true."""
     import doctest

@@ -1,48 +1,13 @@
-r"""Seeded simulators for the lessons' data: patients with known true means.
+r"""Simulated patients with known true means: the one-way model's draws (lessons 01, 02, 04).
 
-Model
------
 .. math::
 
-    y_{ij} = \mu + b_i + \varepsilon_{ij}, \qquad
-    b_i = \sigma_b\, z_i, \quad \varepsilon_{ij} = \sigma_\varepsilon\, e_{ij}, \qquad
-    z_i, e_{ij} \stackrel{iid}{\sim} N(0, 1),
+    y_{ij} = \mu + b_i + \varepsilon_{ij}, \qquad b_i = \sigma_b z_i, \quad \varepsilon_{ij} = \sigma_\varepsilon e_{ij}
 
-for patients ``i = 1..g`` with ``n_i`` readings ``j = 1..n_i`` each.  The *true*
-mean of patient i is :math:`\mu + b_i`; a simulation knows it, so every
-estimate (complete, no or partial pooling) can be scored against it.
-
-======================  ==============  =============================================
-symbol                  argument        meaning
-======================  ==============  =============================================
-:math:`g`               ``g``           number of patients (groups)
-:math:`n_i`             ``n``           readings of patient i (scalar: the same for all)
-:math:`\mu`             ``mu``          population mean
-:math:`\sigma_b^2`      ``sigma_b2``    between-patient variance
-:math:`\sigma_\varepsilon^2` ``sigma_e2`` reading-to-reading noise variance
-:math:`z_i, e_{ij}`     ``z_b, z_e``    the standard normals, drawn once per seed
-======================  ==============  =============================================
-
-Common random numbers
----------------------
-:class:`StandardDraws` draws the standard normals :math:`z_i` and :math:`e_{ij}`
-*once* (for up to ``n_max`` readings a patient) and :meth:`StandardDraws.sample`
-only rescales them, :math:`b_i = \sqrt{\sigma_b^2}\,z_i`,
-:math:`\varepsilon_{ij} = \sqrt{\sigma_\varepsilon^2}\,e_{ij}`, and takes each
-patient's first ``n_i`` readings.  A live panel moving a slider therefore moves
-the *same* patients smoothly, and returning a slider to a value brings back the
-same numbers.  :func:`simulate_oneway` is the one-shot version.
-
-The one home of random draws
-----------------------------
-Every random number the package draws comes from this module, and every function here
-takes ``seed`` (required: a whole number >= 0 or a ``numpy.random.Generator``, checked by
-one rule).  Besides the patients above: :func:`draw_effects` (Gaussian or two-point
-effects, lesson 04), :func:`simulate_group_stats` (whole data sets reduced to their
-sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replicates`
-(repeated noise on fixed true means, lesson 03) and :func:`random_folds`
-(cross-validation folds).  Scoring estimates against the truth is math, not data:
-:func:`blupteach.score_pooling` lives in :mod:`blupteach.pooling`.
+:class:`StandardDraws` draws the standard normals once and rescales them (common random
+numbers: a slider moves the same patients); :func:`simulate_oneway` is the one-shot version;
+:func:`draw_effects` draws effects alone, Gaussian or two-point.  Part of
+:mod:`blupteach.simulate`, the one home of random draws.
 """
 
 from __future__ import annotations
@@ -52,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import as_float_array, check_choice, check_counts, check_scalar, check_seed, check_variance, check_whole
+from .._validation import as_float_array, check_choice, check_counts, check_scalar, check_seed, check_variance, check_whole
 
-__all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects",
-           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds"]
+__all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects"]
 
 #: Distributions of the effects b_i, each with mean 0 and variance σ_b²: Gaussian, or
 #: two-point (±σ_b with probability 1/2 each: the same mean and variance, another shape).
@@ -277,135 +241,3 @@ def draw_effects(size, sigma_b2, *, effects: str = "gaussian", seed) -> np.ndarr
     if np.ndim(sd) != 0:
         raise ValueError(f"sigma_b2 must be a single number; got shape {np.shape(sigma_b2)}")
     return sd * _standard_effects(size, effects, check_seed(seed))
-
-
-@dataclass(frozen=True)
-class GroupStatsDraws:
-    r"""``sims`` one-way data sets, each reduced to its sufficient statistics (and its truth).
-
-    Attributes
-    ----------
-    n : ndarray (g,)                  observations per group
-    b : ndarray (sims, g)             true effects b_i
-    group_means : ndarray (sims, g)   ȳ_i = μ + b_i + ε̄_i
-    ssw : ndarray (sims,)             within-group sum of squares, σ_ε²χ²_{N−g}
-    new_noise : ndarray (sims, g) or None   a new reading's noise ε_new per group
-    mu : float
-    """
-
-    n: np.ndarray
-    b: np.ndarray
-    group_means: np.ndarray
-    ssw: np.ndarray
-    new_noise: np.ndarray | None
-    mu: float
-
-
-def simulate_group_stats(n, sigma_b2, sigma_e2, *, sims: int, mu: float = 0.0, new_observation: bool = False,
-                         seed) -> GroupStatsDraws:
-    r"""Draw ``sims`` one-way data sets directly as sufficient statistics.
-
-    .. math::
-
-        ar y_i = \mu + b_i + ararepsilon_i, \quad b_i \sim N(0, \sigma_b^2), \quad
-        ararepsilon_i \sim N(0, \sigma_arepsilon^2/n_i), \qquad
-        \mathrm{SSW} \sim \sigma_arepsilon^2\chi^2_{N-g}\ 	ext{independent of the means},
-
-    which is what the readings themselves would give, at O(groups) per data set.  With
-    ``new_observation=True`` each group also gets one new reading's noise
-    :math:`arepsilon_{new} \sim N(0, \sigma_arepsilon^2)`.
-
-    Parameters
-    ----------
-    n : array_like of int >= 1, shape (g,)
-    sigma_b2, sigma_e2 : float >= 0
-    sims : int >= 1, keyword-only
-    mu : float, keyword-only
-    new_observation : bool, keyword-only
-    seed : int >= 0 or numpy.random.Generator, keyword-only
-
-    Examples
-    --------
-    >>> d = simulate_group_stats([5, 5, 5], 25.0, 100.0, sims=2, seed=0)
-    >>> d.group_means.shape, d.ssw.shape
-    ((2, 3), (2,))
-    """
-    n = np.atleast_1d(check_counts(n, "n")).astype(float)
-    if n.ndim != 1 or (n < 1).any():
-        raise ValueError(f"n must be a list of whole numbers >= 1, one per group; got {n.tolist()}")
-    sims = check_whole(sims, "sims")
-    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
-    mu = check_scalar(mu, "mu")
-    rng = check_seed(seed)
-    g = n.size
-    b = rng.standard_normal((sims, g)) * np.sqrt(sigma_b2)
-    ybar = mu + b + rng.standard_normal((sims, g)) * np.sqrt(sigma_e2 / n)
-    dof = n.sum() - g
-    ssw = sigma_e2 * rng.chisquare(dof, sims) if dof > 0 else np.zeros(sims)
-    new = rng.standard_normal((sims, g)) * np.sqrt(sigma_e2) if new_observation else None
-    return GroupStatsDraws(n=n, b=b, group_means=ybar, ssw=ssw, new_noise=new, mu=mu)
-
-
-def simulate_replicates(n: int, sigma_b2, sigma_e2, *, g: int, reps: int, mu: float = 0.0, seed):
-    r"""Fixed true group means and ``reps`` replicate data sets of noise around them.
-
-    One draw :math:`	heta_i = \mu + b_i`, :math:`b_i \sim N(0, \sigma_b^2)` for ``g`` groups;
-    then ``reps`` independent data sets :math:`y_{ij} = 	heta_i + arepsilon_{ij}` of ``n``
-    readings a group (rows group by group).  What a bias–variance study needs: the truth
-    held fixed while the noise varies.
-
-    Returns
-    -------
-    truth : ndarray (g,)
-    Y : ndarray (g·n, reps)
-
-    Examples
-    --------
-    >>> truth, Y = simulate_replicates(3, 4.0, 1.0, g=2, reps=5, seed=0)
-    >>> truth.shape, Y.shape
-    ((2,), (6, 5))
-    """
-    n, g, reps = check_whole(n, "n"), check_whole(g, "g"), check_whole(reps, "reps")
-    sigma_b2, sigma_e2 = check_variance(sigma_b2, "sigma_b2"), check_variance(sigma_e2, "sigma_e2")
-    rng = check_seed(seed)
-    truth = check_scalar(mu, "mu") + rng.normal(0.0, np.sqrt(sigma_b2), g)
-    Y = np.repeat(truth, n)[:, None] + rng.normal(0.0, np.sqrt(sigma_e2), (g * n, reps))
-    return truth, Y
-
-
-def random_folds(N: int, n_folds: int, *, seed) -> np.ndarray:
-    """Fold label (0..n_folds−1) of each of ``N`` rows: rows shuffled, then dealt round in turn.
-
-    Folds differ in size by at most one row.
-
-    Examples
-    --------
-    >>> np.bincount(random_folds(10, 3, seed=0)).tolist()
-    [4, 3, 3]
-    """
-    N = check_whole(N, "N")
-    n_folds = check_whole(n_folds, "n_folds", 2)
-    if n_folds > N:
-        raise ValueError(f"n_folds must be at most {N} (the number of rows); got {n_folds}")
-    fold = np.empty(N, dtype=int)
-    fold[check_seed(seed).permutation(N)] = np.arange(N) % n_folds
-    return fold
-
-
-__all__ += ["simulate_fixed_means"]
-
-
-def simulate_fixed_means(theta, sigma2, *, reps: int, seed) -> np.ndarray:
-    r"""``reps`` data sets (rows) of noisy means around *fixed* true means: :math:`x_{ri} = \theta_i + \sigma z_{ri}`.
-
-    No distribution for the :math:`\theta_i` (lesson 02, Stein's paradox).  The :math:`z_{ri} \sim N(0, 1)` are drawn
-    mean by mean: mean i's noise is the same for every k and theta (common random numbers).
-
-    >>> simulate_fixed_means([0.0, 5.0, 10.0], 1.0, reps=4, seed=0).shape
-    (4, 3)
-    """
-    theta, sigma2 = as_float_array(theta, "theta", ndim=1), check_variance(sigma2, "sigma2", positive=True)
-    if np.ndim(sigma2) != 0:
-        raise ValueError(f"sigma2 must be a single number; got shape {np.shape(sigma2)}")
-    z = check_seed(seed).standard_normal((theta.size, check_whole(reps, "reps")))
-    return theta + np.sqrt(float(sigma2)) * z.T
