@@ -202,19 +202,25 @@ PASTES_LME4 = dict(theta=[3.52690178773, 1.5634614021],      # cask:batch, batch
                    var_cask_batch=8.433665931295, var_batch=1.657310911834, sigma2=0.677999949669)
 
 
+def _assert_matches_lme4(fit, formula, data, ref, *, crit, method, variances):
+    """The fit against lme4's published numbers ``ref``; ``variances``: factor name -> key in ref."""
+    # lme4's criterion at lme4's θ (no optimiser involved: the deviance function itself)
+    np.testing.assert_allclose(-2 * loglik_at(formula, data, ref["theta"], method=method), crit, atol=1e-6)
+    np.testing.assert_allclose(fit.loglik, ref["loglik"], atol=1e-4)
+    np.testing.assert_allclose(fit.theta, ref["theta"], rtol=1e-4)
+    np.testing.assert_allclose(fit.fixef["(Intercept)"], ref["fixef"], rtol=1e-6)
+    for name, key in variances.items():
+        np.testing.assert_allclose(fit.varcorr[name].iat[0, 0], ref[key], rtol=1e-4)
+    np.testing.assert_allclose(fit.sigma2, ref["sigma2"], rtol=1e-4)
+
+
 def test_pastes_nested_against_lme4(pastes):
     ref = PASTES_LME4
     formula = "strength ~ 1 + (1 | batch/cask)"
     fit = fit_lmm(formula, pastes)
     assert list(fit.varcorr) == ["batch:cask", "batch"]          # lme4 names the first 'cask:batch'
-    # lme4's criterion at lme4's θ (no optimiser involved: the deviance function itself)
-    np.testing.assert_allclose(-2 * loglik_at(formula, pastes, ref["theta"]), ref["remlcrit"], atol=1e-6)
-    np.testing.assert_allclose(fit.loglik, ref["loglik"], atol=1e-4)
-    np.testing.assert_allclose(fit.theta, ref["theta"], rtol=1e-4)
-    np.testing.assert_allclose(fit.fixef["(Intercept)"], ref["fixef"], rtol=1e-6)
-    np.testing.assert_allclose(fit.varcorr["batch:cask"].iat[0, 0], ref["var_cask_batch"], rtol=1e-4)
-    np.testing.assert_allclose(fit.varcorr["batch"].iat[0, 0], ref["var_batch"], rtol=1e-4)
-    np.testing.assert_allclose(fit.sigma2, ref["sigma2"], rtol=1e-4)
+    _assert_matches_lme4(fit, formula, pastes, ref, crit=ref["remlcrit"], method="REML",
+                         variances={"batch:cask": "var_cask_batch", "batch": "var_batch"})
 
 
 # R (lme4 1.1.31), ctl as above:
@@ -238,13 +244,8 @@ def test_penicillin_crossed_theta_in_lme4_order(penicillin, method):
     formula = "diameter ~ 1 + (1 | sample) + (1 | plate)"
     fit = fit_lmm(formula, penicillin, method=method)
     assert list(fit.varcorr) == ["sample", "plate"]               # keyed by name, formula order
-    np.testing.assert_allclose(-2 * loglik_at(formula, penicillin, ref["theta"], method=method), ref["crit"], atol=1e-6)
-    np.testing.assert_allclose(fit.loglik, ref["loglik"], atol=1e-4)
-    np.testing.assert_allclose(fit.theta, ref["theta"], rtol=1e-4)
-    np.testing.assert_allclose(fit.fixef["(Intercept)"], ref["fixef"], rtol=1e-6)
-    np.testing.assert_allclose(fit.varcorr["plate"].iat[0, 0], ref["var_plate"], rtol=1e-4)
-    np.testing.assert_allclose(fit.varcorr["sample"].iat[0, 0], ref["var_sample"], rtol=1e-4)
-    np.testing.assert_allclose(fit.sigma2, ref["sigma2"], rtol=1e-4)
+    _assert_matches_lme4(fit, formula, penicillin, ref, crit=ref["crit"], method=method,
+                         variances={"plate": "var_plate", "sample": "var_sample"})
     # the formula's order would be another point: θ read as (sample, plate) is a worse fit
     assert loglik_at(formula, penicillin, ref["theta"][::-1], method=method) < fit.loglik - 1.0
     _assert_same_fit(fit, fit_lmm("diameter ~ 1 + (1 | plate) + (1 | sample)", penicillin, method=method))
