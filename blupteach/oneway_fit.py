@@ -150,8 +150,11 @@ class OnewayFit:
         a label the fit never saw is predicted at the population mean μ̂.
         """
         codes, _ = self._targets(newdata, factor)
-        b_hat = np.append(self.blup, 0.0)          # position -1: a level never seen
-        return self.mu + b_hat[codes]
+        return self._predict_codes(codes)
+
+    def _predict_codes(self, codes) -> np.ndarray:
+        """μ̂ + b̂ of each level position in ``codes`` (-1, a level never seen: μ̂)."""
+        return self.mu + np.append(self.blup, 0.0)[codes]
 
     def prediction_design(self, newdata=None, *, factor: str | None = None) -> PredictionDesign:
         r"""X = 1 (N × 1), Z (N × g, one column per level, plus one per unseen label), G = σ̂_b² I.
@@ -172,7 +175,7 @@ class OnewayFit:
         z0[np.arange(codes.size), cols] = 1.0
         n = np.where(codes >= 0, self.n[np.maximum(codes, 0)], 0.0)
         return PredictionDesign(X=np.ones((N, 1)), Z=Z, G=self.sigma_b2 * np.eye(q), sigma_e2=self.sigma_e2,
-                                x0=np.ones((codes.size, 1)), z0=z0, prediction=self.predict(newdata, factor=factor),
+                                x0=np.ones((codes.size, 1)), z0=z0, prediction=self._predict_codes(codes),
                                 index=index, n=n)
 
     def predictions(self) -> pd.DataFrame:

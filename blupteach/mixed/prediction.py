@@ -26,7 +26,7 @@ from ..fit import PredictionDesign
 from .design import sparse_Z
 from .columns import build_columns, factor_codes
 
-__all__ = ["prediction_design"]
+__all__ = ["prediction_design", "target_prediction"]
 
 
 def _cov(fit, block) -> np.ndarray:
@@ -99,27 +99,44 @@ def _row_targets(fit, newdata, factor):
     return x0, z0, G_new, pd.Index(newdata.index), n
 
 
+def _targets(fit, Z, newdata, factor):
+    """x0, z0, the G blocks of levels never seen, the index and n of the targets (module docstring)."""
+    design = fit.design
+    _block(design.blocks, factor)                           # a bad factor name raises here
+    if newdata is None:
+        x0, z0, index, n = _level_targets(design, Z, factor)
+        return x0, z0, [], index, n
+    if not isinstance(newdata, pd.DataFrame):
+        raise ValueError(f"newdata must be a pandas DataFrame with the formula's columns; got {type(newdata).__name__}")
+    if len(newdata) == 0:
+        raise ValueError("newdata has no rows; give at least one row to predict")
+    return _row_targets(fit, newdata, factor)
+
+
+def _point(fit, x0, z0) -> np.ndarray:
+    """x0'β̂ + z0'b̂ (columns of unseen levels, past b̂, carry b̂ = 0)."""
+    b_hat = np.concatenate([fit.ranef[b.spec.name].to_numpy(float).ravel() for b in fit.design.blocks])
+    return np.asarray(x0 @ fit.fixef.to_numpy(float) + z0[:, :b_hat.size] @ b_hat)
+
+
+def target_prediction(fit, newdata=None, *, factor: str | None = None, include_random: bool = True) -> np.ndarray:
+    """The targets' predictions x0'β̂ + z0'b̂ (x0'β̂ alone without ``include_random``): what
+    :func:`prediction_design` predicts, without building G."""
+    Z = sparse_Z(fit.design.blocks, fit.design.X.shape[0])
+    x0, z0, _, _, _ = _targets(fit, Z, newdata, factor)
+    return _point(fit, x0, z0) if include_random else np.asarray(x0 @ fit.fixef.to_numpy(float))
+
+
 def prediction_design(fit, newdata=None, *, factor: str | None = None) -> PredictionDesign:
     """The :class:`~blupteach.fit.PredictionDesign` of a general fit (module docstring)."""
     design = fit.design
     X = np.asarray(design.X, float)
     Z = sparse_Z(design.blocks, X.shape[0])
+    x0, z0, G_new, index, n = _targets(fit, Z, newdata, factor)
     G = _G(fit, design.blocks)
-    if newdata is None:
-        _block(design.blocks, factor)                       # a bad factor name raises here
-        x0, z0, index, n = _level_targets(design, Z, factor)
-    else:
-        if not isinstance(newdata, pd.DataFrame):
-            raise ValueError(f"newdata must be a pandas DataFrame with the formula's columns; got {type(newdata).__name__}")
-        if len(newdata) == 0:
-            raise ValueError("newdata has no rows; give at least one row to predict")
-        _block(design.blocks, factor)
-        x0, z0, G_new, index, n = _row_targets(fit, newdata, factor)
-        if G_new:
-            extra = sum(g.shape[0] for g in G_new)
-            Z = sparse.hstack([Z, sparse.csc_matrix((X.shape[0], extra))], format="csc")
-            G = linalg.block_diag(G, *G_new)
-    b_hat = np.concatenate([fit.ranef[b.spec.name].to_numpy(float).ravel() for b in design.blocks])
-    prediction = x0 @ fit.fixef.to_numpy(float) + z0[:, :b_hat.size] @ b_hat
+    if G_new:
+        extra = sum(g.shape[0] for g in G_new)
+        Z = sparse.hstack([Z, sparse.csc_matrix((X.shape[0], extra))], format="csc")
+        G = linalg.block_diag(G, *G_new)
     return PredictionDesign(X=X, Z=Z, G=G, sigma_e2=float(fit.sigma2), x0=np.asarray(x0), z0=z0,
-                            prediction=prediction, index=index, n=n)
+                            prediction=_point(fit, x0, z0), index=index, n=n)

@@ -89,9 +89,8 @@ class LmmFit:
         0 (the population prediction).  Returns ndarray (n_rows,).
         """
         if newdata is None:
-            if not include_random:
-                return self.prediction_design().x0 @ self.fixef.to_numpy()
-            return self.prediction_design().prediction
+            from .prediction import target_prediction
+            return target_prediction(self, include_random=include_random)
         X = self._fixed_part(newdata)
         pred = X @ self.fixef.to_numpy()
         if not include_random:
