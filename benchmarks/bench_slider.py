@@ -23,7 +23,7 @@ One *move* = what a learner's slider drag costs in the kernel:
 - reference: a figure of the panel's size holding one line of 200 points, moved by
   ``set_ydata`` and redrawn by the same path (a :class:`blupteach.plots.LiveFigure`
   blit and its diff image): the cheapest a live figure of that size can be.  One
-  reference per figure size; ``slider_reference`` is the course's 10 × 4.8 in
+  reference per figure size; ``slider_reference`` is the course's 8.5 × 4.2 in
   figure, and each panel line names the reference of its own size;
 - rebuild (the naive pattern, same figure): ``fig.clear()``, build the same axes
   and artists again with the panel's own code, set them to the same values, a
@@ -68,7 +68,7 @@ MOVES = int(os.environ.get("BENCH_MOVES", 160))   # moves per panel and per refe
 REBUILD_EVERY = 8          # rounds between two rebuilds of every panel (20 rebuilds each)
 FULL_DRAWS = 40            # set_data_full_draw_p50_ms: lesson 02's panel, the first values
 SEED = 20260
-REFERENCE_SIZE = (10.0, 4.8)   # inches: the course's panel figure
+REFERENCE_SIZE = (8.5, 4.2)    # inches: the course's widest panel figure (plots.MAX_WIDTH_IN)
 
 
 def slider_values(spec, k: int, seed: int = SEED) -> list[dict]:
