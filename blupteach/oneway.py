@@ -181,7 +181,7 @@ def _group_design(n, sigma_b2, sigma_e2):
 def gls_weights(n, sigma_b2, sigma_e2):
     r"""Return the GLS weights :math:`u_k/\sum_j u_j` of the group means in :math:`\hat\mu`.
 
-    .. math:: u_k = rac{1}{\sigma_b^2 + \sigma_arepsilon^2/n_k} = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2},
+    .. math:: u_k = \frac{1}{\sigma_b^2 + \sigma_\varepsilon^2/n_k} = \frac{n_k}{n_k\sigma_b^2 + \sigma_\varepsilon^2},
 
     each group's precision; the weights sum to 1 over the last axis of ``n``.
 
@@ -199,8 +199,8 @@ def var_gls_mean(n, sigma_b2, sigma_e2):
 
     .. math::
 
-        \operatorname{Var}(\hat\mu) = rac{1}{\sum_k u_k}, \qquad
-        u_k = rac{1}{\sigma_b^2 + \sigma_arepsilon^2/n_k} = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2}.
+        \operatorname{Var}(\hat\mu) = \frac{1}{\sum_k u_k}, \qquad
+        u_k = \frac{1}{\sigma_b^2 + \sigma_\varepsilon^2/n_k} = \frac{n_k}{n_k\sigma_b^2 + \sigma_\varepsilon^2}.
 
     Parameters
     ----------
@@ -229,8 +229,8 @@ def gls_mean(group_means, n, sigma_b2, sigma_e2):
 
     .. math::
 
-        \hat\mu = rac{\sum_k u_k ar y_k}{\sum_k u_k}, \qquad
-        u_k = rac{n_k}{n_k\sigma_b^2 + \sigma_arepsilon^2},
+        \hat\mu = \frac{\sum_k u_k \bar y_k}{\sum_k u_k}, \qquad
+        u_k = \frac{n_k}{n_k\sigma_b^2 + \sigma_\varepsilon^2},
 
     each group mean weighted by its precision; with equal n_k it is the plain average of
     the group means.  Its variance is :func:`var_gls_mean` (lesson 04).
@@ -238,7 +238,7 @@ def gls_mean(group_means, n, sigma_b2, sigma_e2):
     Parameters
     ----------
     group_means : array_like, shape (g,) or (..., g)
-        Raw group means :math:`ar y_k`.
+        Raw group means :math:`\bar y_k`.
     n : array_like of int, broadcasting against ``group_means``
     sigma_b2, sigma_e2 : float or array_like, broadcasting likewise
 
@@ -261,7 +261,7 @@ def gls_mean(group_means, n, sigma_b2, sigma_e2):
 
 
 def conditional_variance(n, sigma_b2, sigma_e2):
-    r"""Return :math:`c_i = \operatorname{Var}(b_i \mid y) = (1 - w_i)\,\sigma_b^2 = w_i\sigma_arepsilon^2/n_i`.
+    r"""Return :math:`c_i = \operatorname{Var}(b_i \mid y) = (1 - w_i)\,\sigma_b^2 = w_i\sigma_\varepsilon^2/n_i`.
 
     The variance of an individual's deviation b_i given its data with μ treated as
     known: what is left of σ_b² after n_i readings (lme4's ``condVar``).  Elementwise
@@ -285,10 +285,10 @@ def pev(n, sigma_b2, sigma_e2, *, target: str = "group_mean", var_mu=None):
     .. math::
 
         \operatorname{Var}\{(\hat\mu + \hat b_i) - (\mu + b_i)\} = (1 - w_i)^2\operatorname{Var}(\hat\mu) + c_i
-        \quad(	exttt{target="group_mean"}),
+        \quad(\texttt{target="group_mean"}),
 
         \operatorname{Var}(\hat b_i - b_i) = c_i + w_i^2\operatorname{Var}(\hat\mu)
-        \quad(	exttt{target="deviation"}),
+        \quad(\texttt{target="deviation"}),
 
     with :math:`c_i = (1-w_i)\sigma_b^2` (:func:`conditional_variance`) and Var(μ̂) from
     :func:`var_gls_mean`.  The two differ because μ̂ enters b̂_i = w_i(ȳ_i − μ̂) with

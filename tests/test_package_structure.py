@@ -71,6 +71,18 @@ def test_module_size(path):
     assert lines <= 420, f"{path.relative_to(ROOT)} has {lines} lines; split it by idea (limit ~400)"
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_control_characters(path):
+    """A docstring written through a non-raw string turns ``\\frac`` into a form feed and
+    ``\\varepsilon`` into a vertical tab: the formula then reads "rac", "arepsilon"."""
+    bad = [(i, repr(m.group())) for i, line in enumerate(path.read_text().splitlines(), 1)
+           for m in CONTROL.finditer(line)]
+    assert not bad, f"{path.relative_to(ROOT)} has control characters (line, char): {bad[:5]}"
+
+
 MATH = [p for p in MODULES if _name(p) not in DRAWING and _name(p) != "blupteach"]
 
 

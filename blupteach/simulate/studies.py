@@ -45,13 +45,13 @@ def simulate_group_stats(n, sigma_b2, sigma_e2, *, sims: int, mu: float = 0.0, n
 
     .. math::
 
-        ar y_i = \mu + b_i + ararepsilon_i, \quad b_i \sim N(0, \sigma_b^2), \quad
-        ararepsilon_i \sim N(0, \sigma_arepsilon^2/n_i), \qquad
-        \mathrm{SSW} \sim \sigma_arepsilon^2\chi^2_{N-g}\ 	ext{independent of the means},
+        \bar y_i = \mu + b_i + \bar\varepsilon_i, \quad b_i \sim N(0, \sigma_b^2), \quad
+        \bar\varepsilon_i \sim N(0, \sigma_\varepsilon^2/n_i), \qquad
+        \mathrm{SSW} \sim \sigma_\varepsilon^2\chi^2_{N-g}\ \text{independent of the means},
 
     which is what the readings themselves would give, at O(groups) per data set.  With
     ``new_observation=True`` each group also gets one new reading's noise
-    :math:`arepsilon_{new} \sim N(0, \sigma_arepsilon^2)`.
+    :math:`\varepsilon_{new} \sim N(0, \sigma_\varepsilon^2)`.
 
     Parameters
     ----------
@@ -87,8 +87,8 @@ def simulate_group_stats(n, sigma_b2, sigma_e2, *, sims: int, mu: float = 0.0, n
 def simulate_replicates(n: int, sigma_b2, sigma_e2, *, g: int, reps: int, mu: float = 0.0, seed):
     r"""Fixed true group means and ``reps`` replicate data sets of noise around them.
 
-    One draw :math:`	heta_i = \mu + b_i`, :math:`b_i \sim N(0, \sigma_b^2)` for ``g`` groups;
-    then ``reps`` independent data sets :math:`y_{ij} = 	heta_i + arepsilon_{ij}` of ``n``
+    One draw :math:`\theta_i = \mu + b_i`, :math:`b_i \sim N(0, \sigma_b^2)` for ``g`` groups;
+    then ``reps`` independent data sets :math:`y_{ij} = \theta_i + \varepsilon_{ij}` of ``n``
     readings a group (rows group by group).  What a bias–variance study needs: the truth
     held fixed while the noise varies.
 
