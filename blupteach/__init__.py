@@ -69,6 +69,7 @@ from .simulate import (
 from .mixed import LmmFit, fit_lmm, mme
 from .simulate import simulate_fixed_means
 from .stein import SteinRisk, james_stein, stein_factor, stein_risk
+from .smallarea import EBRates, eb_rates
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -150,6 +151,9 @@ __all__ = [
     "generalized_ridge",
     "cv_lambda",
     "bias_variance",
+    # small-area (map) rates
+    "eb_rates",
+    "EBRates",
     # drawing
     "Panel",
     "Slider",
