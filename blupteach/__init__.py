@@ -70,6 +70,8 @@ from .mixed import LmmFit, fit_lmm, mme
 from .simulate import simulate_fixed_means
 from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .smallarea import EBRates, eb_rates
+from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
+from .simulate import simulate_pedigree
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -154,6 +156,12 @@ __all__ = [
     # small-area (map) rates
     "eb_rates",
     "EBRates",
+    # pedigrees (animal breeding)
+    "relationship_matrix",
+    "inbreeding",
+    "mendelian_variance",
+    "inverse_relationship",
+    "simulate_pedigree",
     # drawing
     "Panel",
     "Slider",
