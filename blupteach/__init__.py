@@ -73,6 +73,7 @@ from .smallarea import EBRates, eb_rates
 from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
 from .simulate import simulate_pedigree
 from .breeding import AnimalModel, animal_model
+from .report import Report, report
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -165,6 +166,9 @@ __all__ = [
     "simulate_pedigree",
     "animal_model",
     "AnimalModel",
+    # your own data
+    "report",
+    "Report",
     # drawing
     "Panel",
     "Slider",
