@@ -42,17 +42,20 @@ __all__ = ["Fit", "PredictionDesign", "is_fit"]
 
 @dataclass(frozen=True)
 class PredictionDesign:
-    """The arrays a prediction's error variance needs, for ``m`` targets.
+    r"""The arrays a prediction's error variance needs, for ``m`` targets.
 
     Attributes
     ----------
-    X : ndarray (N, p);  Z : scipy.sparse matrix (N, q);  G : ndarray (q, q)
+    X : ndarray (N, p);  Z : scipy.sparse matrix (N, q)
+    Lam : scipy.sparse matrix (q, q)
+        A factor of G = Var(b): :math:`G = \Lambda\Lambda'` (block diagonal, zero columns
+        for a variance at 0).  ``G`` is computed from it on request (dense: small fits only).
     sigma_e2 : float
         Residual variance σ_ε² (> 0).
-    x0 : ndarray (m, p);  z0 : ndarray (m, q)
+    x0 : ndarray (m, p);  z0 : scipy.sparse CSR matrix (m, q)
         The targets' rows.
     prediction : ndarray (m,)
-        :math:`x_0'\\hat\\beta + z_0'\\hat b`.
+        :math:`x_0'\hat\beta + z_0'\hat b`.
     index : pandas.Index (m,)
         The targets' labels (group levels, or the rows of new data).
     n : ndarray (m,)
@@ -61,13 +64,18 @@ class PredictionDesign:
 
     X: np.ndarray
     Z: sparse.spmatrix
-    G: np.ndarray
+    Lam: sparse.spmatrix
     sigma_e2: float
     x0: np.ndarray
-    z0: np.ndarray
+    z0: sparse.spmatrix
     prediction: np.ndarray
     index: pd.Index
     n: np.ndarray
+
+    @property
+    def G(self) -> np.ndarray:
+        """G = ΛΛ' as a dense (q, q) array (for small fits and hand checks)."""
+        return np.asarray((self.Lam @ self.Lam.T).toarray())
 
 
 class Fit(Protocol):

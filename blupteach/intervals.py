@@ -63,27 +63,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse, special
+from scipy import special
 
-from ._validation import as_float_array, check_choice, check_counts, check_level, check_variance, cholesky
+from ._validation import check_counts, check_level, check_variance
 from .fit import is_fit
 from .oneway import conditional_variance, shrinkage_weight, var_gls_mean
+from .variance_split import TARGETS, _check_target, _frame, _split, variance_parts_mme
 
 __all__ = ["TARGETS", "variance_parts", "variance_parts_mme", "prediction_variance_parts", "prediction_interval"]
-
-#: What a prediction interval can be for.
-TARGETS = ("new_observation", "group_mean")
-
-
-def _check_target(target) -> str:
-    return check_choice(target, "target", TARGETS)
-
-
-def _frame(mean, deviation, noise, index) -> pd.DataFrame:
-    mean, deviation = np.asarray(mean, float), np.asarray(deviation, float)
-    noise = np.broadcast_to(np.asarray(noise, float), mean.shape)
-    return pd.DataFrame({"mean": mean, "deviation": deviation, "noise": noise,
-                         "total": mean + deviation + noise}, index=index)
 
 
 # ---------------------------------------------------------------------------
@@ -154,95 +141,6 @@ def variance_parts(n, sigma_b2, sigma_e2, *, target: str = "new_observation", in
 
 
 # ---------------------------------------------------------------------------
-# general model: the same split from the blocks of the mixed-model equations
-# ---------------------------------------------------------------------------
-def _matrix(A, name: str, shape: tuple) -> np.ndarray | sparse.spmatrix:
-    """A 2-D float matrix (sparse kept sparse) whose known dimensions match ``shape`` (None: any)."""
-    if sparse.issparse(A):
-        A = sparse.csr_matrix(A, dtype=float)
-        if not np.isfinite(A.data).all():
-            raise ValueError(f"{name} has NaN or infinite entries")
-    else:
-        A = as_float_array(A, name)
-        A = A[None, :] if A.ndim == 1 else A
-        if A.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D matrix; got shape {A.shape}")
-    for got, want, what in zip(A.shape, shape, ("rows", "columns")):
-        if want is not None and got != want:
-            raise ValueError(f"{name} must have {want} {what}; got shape {A.shape}")
-    return A
-
-
-def variance_parts_mme(X, Z, G, sigma_e2, x0, z0, *, target: str = "new_observation", index=None) -> pd.DataFrame:
-    r"""Return the three parts for targets :math:`x_0'\beta + z_0'b` of a general mixed model.
-
-    ``mean`` = :math:`a'\operatorname{Var}(\hat\beta)a` with :math:`a = x_0 - X'Z D z_0/\sigma_\varepsilon^2`,
-    ``deviation`` = :math:`z_0' D z_0`, ``noise`` = σ_ε² (new observation) or 0, where
-    :math:`D = \Lambda(I + \Lambda'Z'Z\Lambda/\sigma_\varepsilon^2)^{-1}\Lambda'`, G = ΛΛ' (this equals
-    :math:`(Z'Z/\sigma_\varepsilon^2 + G^{-1})^{-1}` and allows a singular G, a variance at 0) and
-    :math:`\operatorname{Var}(\hat\beta)^{-1} = (X'X - X'Z\Lambda M^{-1}\Lambda'Z'X/\sigma_\varepsilon^2)/\sigma_\varepsilon^2`,
-    M = I + Λ'Z'ZΛ/σ_ε² (Woodbury).  Only the cross-products X'X, Z'X, Z'Z enter: no N × N
-    (or dense N × q) matrix is formed.  A column of Z with no rows of data (a level never
-    observed) gets D = its variance in G and contributes nothing to ``a``: the prediction
-    of a new level carries all of its variance.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, p);  Z : array_like or scipy.sparse, shape (N, q);  G : array_like, shape (q, q)
-    sigma_e2 : float, > 0
-    x0 : array_like, shape (m, p);  z0 : array_like, shape (m, q)
-        One row per target.
-    target : {'new_observation', 'group_mean'}, keyword-only
-    index : array_like, optional, keyword-only
-        Labels of the m targets.
-
-    Returns
-    -------
-    DataFrame, shape (m, 4): ``mean``, ``deviation``, ``noise``, ``total``.
-
-    Examples
-    --------
-    One-way, 2 groups of 1 reading, σ_b² = σ_ε² = 1 (as in :func:`variance_parts`):
-
-    >>> parts = variance_parts_mme([[1.], [1.]], np.eye(2), np.eye(2), 1.0, [[1.]], [[1., 0.]])
-    >>> np.round(parts.loc[0].tolist(), 12).tolist()
-    [0.25, 0.5, 1.0, 1.75]
-    """
-    target = _check_target(target)
-    sigma_e2 = check_variance(sigma_e2, "sigma_e2", positive=True)
-    if np.ndim(sigma_e2) != 0:
-        raise ValueError(f"sigma_e2 must be a single number; got shape {np.shape(sigma_e2)}")
-    X = _matrix(X, "X", (None, None))
-    if sparse.issparse(X):
-        X = X.toarray()
-    N, p = X.shape
-    Z = _matrix(Z, "Z", (N, None))
-    q = Z.shape[1]
-    G = _matrix(G, "G", (q, q))
-    G = G.toarray() if sparse.issparse(G) else G
-    x0 = _matrix(x0, "x0", (None, p))
-    z0 = _matrix(z0, "z0", (x0.shape[0], q))
-    z0 = z0.toarray() if sparse.issparse(z0) else z0
-    if index is not None and len(index) != x0.shape[0]:
-        raise ValueError(f"index must have {x0.shape[0]} labels (one per target); got {len(index)}")
-    evals, evecs = linalg.eigh((G + G.T) / 2)
-    if evals.min() < -1e-10 * max(1.0, evals.max()):
-        raise ValueError("G must be positive semi-definite (a covariance matrix)")
-    Lam = evecs * np.sqrt(np.clip(evals, 0, None))            # G = Λ Λ'
-    ZtZ = Z.T @ Z
-    ZtZ = ZtZ.toarray() if sparse.issparse(ZtZ) else np.asarray(ZtZ)
-    ZtX = np.asarray(Z.T @ X)                                  # (q, p)
-    Mc = cholesky(np.eye(q) + Lam.T @ ZtZ @ Lam / sigma_e2, "I + Λ'Z'ZΛ/σ_ε²")
-    LtZtX = Lam.T @ ZtX
-    Dz = Lam @ linalg.cho_solve(Mc, Lam.T @ z0.T)               # D z0'  (q, m)
-    deviation = np.einsum("ij,ji->i", z0, Dz)
-    XtVinvX = (X.T @ X - LtZtX.T @ linalg.cho_solve(Mc, LtZtX) / sigma_e2) / sigma_e2
-    a = x0.T - ZtX.T @ Dz / sigma_e2                          # (p, m)
-    mean = np.einsum("ij,ij->j", a, linalg.cho_solve(cholesky(XtVinvX, "X'V⁻¹X"), a))
-    noise = sigma_e2 if target == "new_observation" else 0.0
-    return _frame(mean, deviation, noise, index)
-
-
 # ---------------------------------------------------------------------------
 # fits: one path for every fit
 # ---------------------------------------------------------------------------
@@ -311,13 +209,13 @@ def prediction_variance_parts(fit, *, target: str = "new_observation", newdata=N
     """
     target = _check_target(target)
     d = _design(fit, newdata, factor)
-    parts = variance_parts_mme(d.X, d.Z, d.G, d.sigma_e2, d.x0, d.z0, target=target, index=d.index)
+    parts = _split(d.X, d.Z, d.Lam, d.sigma_e2, np.asarray(d.x0, float), d.z0, target, d.index)
     parts["n"] = np.asarray(d.n).astype(int)
     return parts
 
 
 def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observation", newdata=None,
-                        factor: str | None = None) -> pd.DataFrame:
+                        factor: str | None = None, parts: bool = False) -> pd.DataFrame:
     r"""Return each target's prediction and its plug-in prediction interval.
 
     .. math:: \hat\theta \;\pm\; z_{(1+\text{level})/2}\sqrt{\texttt{total}}
@@ -333,10 +231,15 @@ def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observat
     target : {'new_observation', 'group_mean'}, keyword-only
     newdata, factor : optional, keyword-only
         As in :func:`prediction_variance_parts`.
+    parts : bool, keyword-only
+        Also return the variance parts (``mean``, ``deviation``, ``noise``) and
+        ``population`` (:math:`x_0'\hat\beta`, the prediction without the group's own
+        effects), from the same solve.
 
     Returns
     -------
-    DataFrame indexed by target: ``n``, ``prediction``, ``se``, ``lower``, ``upper``.
+    DataFrame indexed by target: ``n``, ``prediction``, ``se``, ``lower``, ``upper``
+    (with ``parts``: and ``population``, ``mean``, ``deviation``, ``noise``).
 
     Raises
     ------
@@ -361,10 +264,16 @@ def prediction_interval(fit, level: float = 0.95, *, target: str = "new_observat
     """
     level = check_level(level)
     target = _check_target(target)
+    if not isinstance(parts, bool):
+        raise ValueError(f"parts must be True or False; got {parts!r}")
     d = _design(fit, newdata, factor)
-    parts = variance_parts_mme(d.X, d.Z, d.G, d.sigma_e2, d.x0, d.z0, target=target, index=d.index)
-    se = np.sqrt(parts["total"].to_numpy())
+    split = _split(d.X, d.Z, d.Lam, d.sigma_e2, np.asarray(d.x0, float), d.z0, target, d.index)
+    se = np.sqrt(split["total"].to_numpy())
     half = special.ndtri(0.5 + level / 2) * se        # z quantile of N(0, 1)
     pred = np.asarray(d.prediction, float)
-    return pd.DataFrame({"n": np.asarray(d.n).astype(int), "prediction": pred, "se": se,
-                         "lower": pred - half, "upper": pred + half}, index=d.index)
+    out = pd.DataFrame({"n": np.asarray(d.n).astype(int), "prediction": pred, "se": se,
+                        "lower": pred - half, "upper": pred + half}, index=d.index)
+    if parts:
+        out["population"] = np.asarray(d.x0, float) @ fit.fixef.to_numpy(float)
+        out[["mean", "deviation", "noise"]] = split[["mean", "deviation", "noise"]].to_numpy()
+    return out

@@ -171,10 +171,10 @@ class OnewayFit:
         N = int(self.n.sum())
         rows = np.repeat(np.arange(g), self.n.astype(int))
         Z = sparse.csr_matrix((np.ones(N), (np.arange(N), rows)), shape=(N, q))
-        z0 = np.zeros((codes.size, q))
-        z0[np.arange(codes.size), cols] = 1.0
+        z0 = sparse.csr_matrix((np.ones(codes.size), (np.arange(codes.size), cols)), shape=(codes.size, q))
         n = np.where(codes >= 0, self.n[np.maximum(codes, 0)], 0.0)
-        return PredictionDesign(X=np.ones((N, 1)), Z=Z, G=self.sigma_b2 * np.eye(q), sigma_e2=self.sigma_e2,
+        Lam = np.sqrt(self.sigma_b2) * sparse.identity(q, format="csr")           # G = σ̂_b² I = ΛΛ'
+        return PredictionDesign(X=np.ones((N, 1)), Z=Z, Lam=Lam, sigma_e2=self.sigma_e2,
                                 x0=np.ones((codes.size, 1)), z0=z0, prediction=self._predict_codes(codes),
                                 index=index, n=n)
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import _rows, check_choice, check_level
-from .intervals import prediction_interval, prediction_variance_parts
+from .intervals import prediction_interval
 from .mixed import fit_lmm
 from .oneway_fit import fit_oneway
 
@@ -256,19 +256,16 @@ def _group_table(fit, d, level, group) -> pd.DataFrame:
     """n, raw mean, BLUP, w, the interval of each group's mean and its two parts."""
     name = next(iter(fit.ranef))
     levels = fit.ranef[name].index
-    pi = prediction_interval(fit, level, target="group_mean").reindex(levels)
-    parts = prediction_variance_parts(fit, target="group_mean").reindex(levels)
-    design = fit.prediction_design()
-    population = pd.Series(design.x0 @ fit.fixef.to_numpy(), index=design.index).reindex(levels)
+    pi = prediction_interval(fit, level, target="group_mean", parts=True).reindex(levels)
     b0 = fit.ranef[name].iloc[:, 0].to_numpy()
     c0 = fit.ranef_cov[name][:, 0, 0]
     sb = float(fit.varcorr[name].iat[0, 0])
     w = 1.0 - c0 / sb if sb > 0 else np.zeros_like(b0)
     raw = d.groupby("group", sort=True, observed=True)["y"].agg(["size", "mean"]).reindex(levels)
     table = pd.DataFrame({"n": raw["size"].to_numpy(), "raw_mean": raw["mean"].to_numpy(), "blup": b0, "w": w,
-                          "population": population.to_numpy(),
-                          "prediction": pi["prediction"].to_numpy(), "mean_part": parts["mean"].to_numpy(),
-                          "deviation_part": parts["deviation"].to_numpy(),
+                          "population": pi["population"].to_numpy(),
+                          "prediction": pi["prediction"].to_numpy(), "mean_part": pi["mean"].to_numpy(),
+                          "deviation_part": pi["deviation"].to_numpy(),
                           "lower": pi["lower"].to_numpy(), "upper": pi["upper"].to_numpy()},
                          index=pd.Index(levels, name=group))
     if table.isna().any().any():          # a level the pieces disagree on: a bug, never a silent NaN

@@ -16,6 +16,7 @@ import pytest
 
 import blupteach as bt
 from blupteach.coverage import BANDS, band_coverage, estimate_variances, conditional_coverage, simulate_coverage
+from blupteach import variance_split
 from blupteach.intervals import prediction_interval, prediction_variance_parts, variance_parts, variance_parts_mme
 
 
@@ -163,7 +164,7 @@ def _lmm_henderson(fit, target, factor=None):
     """Henderson PEV for the adapter's targets, after checking the adapter's X, Z, G against the fit:
     the dense MME solution [β̂; b̂] = C⁻¹[X'y; Z'y] must reproduce the fit's fixef and ranef."""
     d = fit.prediction_design(factor=factor)
-    X, Z, G, x0, z0 = d.X, d.Z.toarray(), d.G, d.x0, d.z0
+    X, Z, G, x0, z0 = d.X, d.Z.toarray(), d.G, d.x0, d.z0.toarray()
     expected, Cinv = henderson_pev(X, Z, G, fit.sigma2, x0, z0, new_observation=target == "new_observation")
     y = fit.design.y
     sol = Cinv @ np.r_[X.T @ y, Z.T @ y]
@@ -180,8 +181,15 @@ def _crossed_data():
     return pd.DataFrame({"y": y, "a": [f"a{k:02d}" for k in a], "b": [f"b{k}" for k in b]})
 
 
+@pytest.mark.parametrize("path", ["blocks", "chunks"])
 @pytest.mark.parametrize("case", ["dyestuff", "unbalanced", "sleepstudy", "crossed", "known_K"])
-def test_C17_general_fit_total_equals_henderson(case):
+def test_C17_general_fit_total_equals_henderson(case, path, monkeypatch):
+    """Both ways intervals.py solves: D block by block (independent blocks of b), and M
+    factored once with the targets solved a few at a time (forced here: BLOCK_MAX = 0,
+    chunks of 5 targets, so chunk edges are crossed)."""
+    if path == "chunks":
+        monkeypatch.setattr(variance_split, "BLOCK_MAX", 0)
+        monkeypatch.setattr(variance_split, "TARGET_CHUNK", 5)
     fit_lmm, factor = bt.fit_lmm, None
     if case == "dyestuff":
         fit = fit_lmm("Yield ~ 1 + (1 | Batch)", bt.datasets.load("dyestuff"))

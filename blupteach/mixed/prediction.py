@@ -5,8 +5,9 @@ From a fit of :math:`y = X\beta + Zb + \varepsilon` (:func:`blupteach.fit_lmm`) 
 
 * Z, the N × q random-effects design, each block's columns level-major (level 0's terms,
   then level 1's, ...), the order of ``ranef[name].to_numpy().ravel()``;
-* G = block-diag over blocks of I_levels ⊗ Σ_block (Σ = ``varcorr[name]``), or σ²_K·K for a
-  known-K block;
+* G = ΛΛ', Λ = σ̂ · block-diag over blocks of I_levels ⊗ T_block (T the fit's relative
+  covariance factor, Σ = σ̂²TT' = ``varcorr[name]``), or σ̂θL_K for a known-K block (K = L_KL_K'):
+  sparse, and a variance at 0 is a zero column, never a failed Cholesky;
 * the targets.  By default one per level of the chosen grouping factor, at that level's
   *average design row* (x0 = mean of its rows of X, z0 = mean of its rows of Z); for a
   random-intercept model without covariates that is x0 = 1, z0 = e_i, the group mean
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse
+from scipy import sparse
 
 from ..fit import PredictionDesign
 from .design import sparse_Z
@@ -29,19 +30,12 @@ from .columns import build_columns, factor_codes
 __all__ = ["prediction_design", "target_prediction"]
 
 
-def _cov(fit, block) -> np.ndarray:
-    """Σ of one block's level (k × k): varcorr's matrix, or σ²_K for a known-K block."""
-    return np.asarray(fit.varcorr[block.spec.name], float)
-
-
-def _G(fit, blocks) -> np.ndarray:
-    """G = block-diag over blocks of I_levels ⊗ Σ_block, or σ²_K·K for a known-K block."""
-    Gs = []
-    for b in blocks:
-        cov = _cov(fit, b)
-        Gs.append(float(cov.ravel()[0]) * np.asarray(b.K, float) if b.K is not None
-                  else np.kron(np.eye(len(b.levels)), cov))
-    return linalg.block_diag(*Gs)
+def _factor(fit, block, levels: int):
+    """Λ of one block (sparse): σ̂ · I_levels ⊗ T, or σ̂·θ·L_K for a known-K block (T = [[θ]])."""
+    T = np.sqrt(float(fit.sigma2)) * np.asarray(fit.lambdas[block.spec.name], float)
+    if block.K is not None:
+        return sparse.csr_matrix(T[0, 0] * np.asarray(block.LK, float))
+    return sparse.kron(sparse.identity(levels, format="csr"), sparse.csr_matrix(T), format="csr")
 
 
 def _block(blocks, factor):
@@ -61,15 +55,15 @@ def _level_targets(design, Z, factor):
     ok = codes >= 0
     n = np.bincount(codes[ok], minlength=l).astype(float)
     A = sparse.csr_matrix((1.0 / n[codes[ok]], (codes[ok], np.flatnonzero(ok))), shape=(l, design.X.shape[0]))
-    return A @ design.X, (A @ Z).toarray(), pd.Index(blk.levels, name=blk.spec.name), n
+    return A @ design.X, sparse.csr_matrix(A @ Z), pd.Index(blk.levels, name=blk.spec.name), n
 
 
 def _row_targets(fit, newdata, factor):
-    """x0, z0 (with new columns for unseen levels), the extra G blocks, the index and n."""
+    """x0, z0 (with new columns for unseen levels), the extra Λ blocks, the index and n."""
     design = fit.design
     x0 = fit._fixed_part(newdata)
     m = len(newdata)
-    z_seen, z_new, G_new = [], [], []
+    z_seen, z_new, L_new = [], [], []
     counted = _block(design.blocks, factor)
     n = np.zeros(m)
     for b in design.blocks:
@@ -94,13 +88,13 @@ def _row_targets(fit, newdata, factor):
             Zn = np.zeros((m, k * len(labels)))
             Zn[unseen[:, None], new_codes[:, None] * k + np.arange(k)] = Zk[unseen]
             z_new.append(Zn)
-            G_new.append(np.kron(np.eye(len(labels)), _cov(fit, b)))
-    z0 = np.hstack(z_seen + z_new)
-    return x0, z0, G_new, pd.Index(newdata.index), n
+            L_new.append(_factor(fit, b, len(labels)))
+    z0 = sparse.csr_matrix(np.hstack(z_seen + z_new))
+    return x0, z0, L_new, pd.Index(newdata.index), n
 
 
 def _targets(fit, Z, newdata, factor):
-    """x0, z0, the G blocks of levels never seen, the index and n of the targets (module docstring)."""
+    """x0, z0, the Λ blocks of levels never seen, the index and n of the targets (module docstring)."""
     design = fit.design
     _block(design.blocks, factor)                           # a bad factor name raises here
     if newdata is None:
@@ -121,7 +115,7 @@ def _point(fit, x0, z0) -> np.ndarray:
 
 def target_prediction(fit, newdata=None, *, factor: str | None = None, include_random: bool = True) -> np.ndarray:
     """The targets' predictions x0'β̂ + z0'b̂ (x0'β̂ alone without ``include_random``): what
-    :func:`prediction_design` predicts, without building G."""
+    :func:`prediction_design` predicts, without building Λ."""
     Z = sparse_Z(fit.design.blocks, fit.design.X.shape[0])
     x0, z0, _, _, _ = _targets(fit, Z, newdata, factor)
     return _point(fit, x0, z0) if include_random else np.asarray(x0 @ fit.fixef.to_numpy(float))
@@ -132,11 +126,10 @@ def prediction_design(fit, newdata=None, *, factor: str | None = None) -> Predic
     design = fit.design
     X = np.asarray(design.X, float)
     Z = sparse_Z(design.blocks, X.shape[0])
-    x0, z0, G_new, index, n = _targets(fit, Z, newdata, factor)
-    G = _G(fit, design.blocks)
-    if G_new:
-        extra = sum(g.shape[0] for g in G_new)
+    x0, z0, L_new, index, n = _targets(fit, Z, newdata, factor)
+    Lam = sparse.block_diag([_factor(fit, b, len(b.levels)) for b in design.blocks] + L_new, format="csr")
+    if L_new:
+        extra = sum(L.shape[0] for L in L_new)
         Z = sparse.hstack([Z, sparse.csc_matrix((X.shape[0], extra))], format="csc")
-        G = linalg.block_diag(G, *G_new)
-    return PredictionDesign(X=X, Z=Z, G=G, sigma_e2=float(fit.sigma2), x0=np.asarray(x0), z0=z0,
+    return PredictionDesign(X=X, Z=Z, Lam=Lam, sigma_e2=float(fit.sigma2), x0=np.asarray(x0), z0=z0,
                             prediction=_point(fit, x0, z0), index=index, n=n)

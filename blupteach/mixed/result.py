@@ -67,7 +67,7 @@ class LmmFit:
     n_obs: int
     engine: str
     design: Design = field(compare=False)
-    lambdas: dict = field(compare=False)     # block name → relative factor T (k × k) or θ·L_K
+    lambdas: dict = field(compare=False)     # block name → relative factor T (k × k); [[θ]] for a known-K block
 
     # -- prediction ------------------------------------------------------------
     def _fixed_part(self, newdata):
