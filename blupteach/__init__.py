@@ -69,6 +69,9 @@ from .simulate import (
 from .mixed import LmmFit, fit_lmm, mme
 from .simulate import simulate_fixed_means
 from .stein import SteinRisk, james_stein, stein_factor, stein_risk
+from .simulate import TreatmentSample, simulate_treatment
+from .confounding import DesignStudy, TreatmentEstimate, expected_between_estimate, patient_blups, sickness_gap
+from .confounding import simulate_designs, treatment_effect
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -150,6 +153,16 @@ __all__ = [
     "generalized_ridge",
     "cv_lambda",
     "bias_variance",
+    # association is not causation (lesson 06)
+    "TreatmentSample",
+    "simulate_treatment",
+    "TreatmentEstimate",
+    "treatment_effect",
+    "patient_blups",
+    "sickness_gap",
+    "expected_between_estimate",
+    "DesignStudy",
+    "simulate_designs",
     # drawing
     "Panel",
     "Slider",
