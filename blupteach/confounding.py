@@ -112,7 +112,8 @@ def treatment_effect(data, *, comparison: str = "between", level: float = 0.95) 
     ``comparison='between'`` fits ``y ~ treated + (1 | patient)``; ``'within'`` fits
     ``y ~ treated + treated_share + (1 | patient)``, whose ``treated`` coefficient is the
     within-patient comparison :math:`\sum(T_{ij} - \bar T_i)(y_{ij} - \bar y_i)/\sum(T_{ij} - \bar T_i)^2`
-    (module docstring).  Both by REML through :func:`blupteach.fit_lmm`; the interval is
+    (module docstring); when every patient has the same share (a balanced crossover) the
+    share is the intercept's and is left out.  Both by REML through :func:`blupteach.fit_lmm`; the interval is
     :math:`\hat\beta \pm z_{(1+\text{level})/2}\,\mathrm{se}`.
 
     Parameters
@@ -147,6 +148,10 @@ def treatment_effect(data, *, comparison: str = "between", level: float = 0.95) 
         raise ValueError("comparison='within' needs patients seen both on and off the drug; here every patient "
                          "is always on or always off (use comparison='between')")
     formula = ANALYSES[comparison]
+    if comparison == "within" and frame["treated_share"].nunique() == 1:
+        # a balanced crossover: every patient has the same share, which the intercept already
+        # holds, so the plain model is the within comparison (and the share would be collinear)
+        formula = ANALYSES["between"]
     fit = fit_lmm(formula, frame)
     est = float(fit.fixef["treated"])
     se = float(np.sqrt(fit.fixef_cov.loc["treated", "treated"]))
