@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from ._validation import check_choice, check_level, check_scalar, check_whole
+from ._validation import check_choice, check_level, check_nonnegative, check_scalar, check_whole
 from .mixed import fit_lmm
 from .simulate import DESIGNS, simulate_treatment_studies
 
@@ -214,9 +214,7 @@ def sickness_gap(confounding) -> float:
     >>> sickness_gap(0.0), round(sickness_gap(1e6), 3)
     (0.0, 1.596)
     """
-    c = check_scalar(confounding, "confounding")
-    if c < 0:
-        raise ValueError(f"confounding must be >= 0; got {c:g}")
+    c = check_nonnegative(confounding, "confounding")
     if c == 0:
         return 0.0
     phi = lambda s: np.exp(-0.5 * s * s) / np.sqrt(2 * np.pi)   # noqa: E731

@@ -234,3 +234,26 @@ def test_public_names():
     for name in ("simulate_treatment", "treatment_effect", "patient_blups", "sickness_gap",
                  "expected_between_estimate", "simulate_designs"):
         assert name in bt.__all__ and callable(getattr(bt, name))
+
+
+BAD = {"nan": np.nan, "inf": np.inf, "text": "abc", "none": None, "list": [1.0, 2.0], "bool": True}
+SCALARS = [("simulate_treatment", arg) for arg in ("effect", "confounding", "sickness_effect", "sigma_e2", "mu",
+                                                   "patients", "visits")] + \
+          [("sickness_gap", "confounding"), ("expected_between_estimate", "effect"),
+           ("expected_between_estimate", "sickness_effect")]
+VALID = {"simulate_treatment": dict(seed=0), "sickness_gap": dict(confounding=1.0),
+         "expected_between_estimate": dict(effect=0.0, confounding=1.0)}
+
+
+@pytest.mark.parametrize("fn, arg", SCALARS)
+@pytest.mark.parametrize("bad", BAD)
+def test_bad_scalar_is_a_valueerror_naming_it(fn, arg, bad):
+    with pytest.raises(ValueError, match=arg):
+        getattr(bt, fn)(**{**VALID[fn], arg: BAD[bad]})
+
+
+def test_nan_outcome_is_refused_naming_the_rows():
+    d = simulate_treatment(patients=5, seed=0).data
+    d.loc[3, "y"] = np.nan
+    with pytest.raises(ValueError, match="y"):
+        treatment_effect(d)

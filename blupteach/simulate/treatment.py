@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validation import check_choice, check_scalar, check_seed, check_variance, check_whole
+from .._validation import check_choice, check_nonnegative, check_scalar, check_seed, check_variance, check_whole
 
 __all__ = ["DESIGNS", "TreatmentSample", "simulate_treatment", "simulate_treatment_studies"]
 
@@ -84,13 +84,6 @@ class TreatmentSample:
     def treated_share(self) -> np.ndarray:
         """Each patient's share of visits on the drug, shape (patients,)."""
         return self.data.groupby("patient")["treated"].mean().to_numpy()
-
-
-def _check_nonnegative(value, name: str) -> float:
-    value = check_scalar(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0; got {value:g}")
-    return value
 
 
 def simulate_treatment(design: str = "observational", *, patients: int = 100, visits: int = 4,
@@ -142,9 +135,9 @@ def simulate_treatment(design: str = "observational", *, patients: int = 100, vi
     design = check_choice(design, "design", DESIGNS)
     patients = check_whole(patients, "patients", least=2)
     visits = check_whole(visits, "visits", least=2 if design == "crossover" else 1)
-    effect = _check_nonnegative(effect, "effect")
-    confounding = _check_nonnegative(confounding, "confounding")
-    sickness_effect = _check_nonnegative(sickness_effect, "sickness_effect")
+    effect = check_nonnegative(effect, "effect")
+    confounding = check_nonnegative(confounding, "confounding")
+    sickness_effect = check_nonnegative(sickness_effect, "sickness_effect")
     sigma_e2 = float(check_variance(check_scalar(sigma_e2, "sigma_e2"), "sigma_e2"))
     mu = check_scalar(mu, "mu")
     rng = check_seed(seed)
