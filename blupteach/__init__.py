@@ -74,6 +74,9 @@ from .pedigree import inbreeding, inverse_relationship, mendelian_variance, rela
 from .simulate import simulate_pedigree
 from .breeding import AnimalModel, animal_model
 from .report import Report, report
+from .simulate import TreatmentSample, simulate_treatment
+from .confounding import DesignStudy, TreatmentEstimate, expected_between_estimate, patient_blups, sickness_gap
+from .confounding import simulate_designs, treatment_effect
 from .penalized import (
     bias_variance,
     blup_lambda,
@@ -169,6 +172,16 @@ __all__ = [
     # your own data
     "report",
     "Report",
+    # association is not causation (lesson 06)
+    "TreatmentSample",
+    "simulate_treatment",
+    "TreatmentEstimate",
+    "treatment_effect",
+    "patient_blups",
+    "sickness_gap",
+    "expected_between_estimate",
+    "DesignStudy",
+    "simulate_designs",
     # drawing
     "Panel",
     "Slider",

@@ -16,6 +16,7 @@ from scipy import linalg
 __all__ = [
     "as_float_array",
     "check_scalar",
+    "check_nonnegative",
     "check_variance",
     "check_variances",
     "check_counts",
@@ -93,6 +94,14 @@ def check_scalar(x, name: str) -> float:
     val = float(x)
     if not np.isfinite(val):
         raise ValueError(f"{name} must be a finite number; got {x!r}")
+    return val
+
+
+def check_nonnegative(x, name: str) -> float:
+    """Return ``x`` as a finite float >= 0 (a strength, an effect size); anything else raises naming ``name``."""
+    val = check_scalar(x, name)
+    if val < 0:
+        raise ValueError(f"{name} must be >= 0; got {val:g}")
     return val
 
 
