@@ -46,7 +46,9 @@ sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replica
 """
 
 from .patients import EFFECTS, OnewaySample, StandardDraws, draw_effects, simulate_oneway
+from .growth import simulate_lines
 from .studies import GroupStatsDraws, random_folds, simulate_fixed_means, simulate_group_stats, simulate_replicates
 
 __all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects",
-           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means"]
+           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means",
+           "simulate_lines"]
