@@ -67,6 +67,10 @@ class Prognosis:
     level : float
     target : float
         The time each predictor is scored at.
+    data : DataFrame
+        The readings used (columns ``columns``).
+    columns : (str, str, str)
+        Names of the response, time and individual columns.
     """
 
     lines: pd.DataFrame
@@ -75,6 +79,8 @@ class Prognosis:
     band: np.ndarray
     level: float
     target: float
+    data: pd.DataFrame
+    columns: tuple
 
     def score(self, kind: str = "rmse") -> pd.DataFrame:
         r"""Return the error over individuals at each k: ``"rmse"`` √(mean e²) or ``"mae"`` mean |e|.
@@ -194,4 +200,5 @@ def leave_one_out_trajectories(data, *, y: str, t: str, group: str, ks=range(9),
     cols = pd.MultiIndex.from_product([PREDICTORS, ["intercept", "slope"]])
     return Prognosis(lines=pd.DataFrame(lines, index=index, columns=cols),
                      errors=pd.DataFrame(errors, index=index, columns=list(PREDICTORS)),
-                     times=times, band=bands, level=level, target=float(target))
+                     times=times, band=bands, level=level, target=float(target),
+                     data=data, columns=(y, t, group))

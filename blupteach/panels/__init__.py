@@ -23,6 +23,10 @@ factory                    module                      lesson  what it shows (th
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
+``shrinkage_2d_figure``    ``two_dimensions``          07      static: own lines → BLUPs (intercept, slope) over the fitted ellipses
+``subject_lines_figure``   ``two_dimensions``          07      static: per subject, complete-, no- and partial-pooling lines
+``prognosis()``            ``forecast``                07      k, subject: a left-out subject's BLUP line from days 0..k, band, day-9 score
+``prognosis_score_figure`` ``forecast``                07      static: day-9 error of BLUP, population and own line against k
 =========================  ==========================  ======  ==========================================
 """
 
@@ -36,6 +40,9 @@ from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
 from .stein_figure import stein_paradox
+from .two_dimensions import shrinkage_2d_figure, subject_lines_figure
+from .forecast import prognosis_panel as prognosis
+from .forecast import prognosis_score_figure
 
 # In the order of the lessons (the table above).
 __all__ = [
@@ -44,4 +51,5 @@ __all__ = [
     "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
+    "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
 ]
