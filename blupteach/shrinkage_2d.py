@@ -189,5 +189,6 @@ def shrinkage_angle(own, blup, centre, *, scale=(1.0, 1.0)) -> np.ndarray:
     if (norms == 0).any():
         raise ValueError("an individual's own line equals its BLUP or the centre: no direction to measure "
                          f"(rows {np.flatnonzero(norms == 0).tolist()})")
-    cos = np.clip(np.einsum("ij,ij->i", arrow, straight) / norms, -1.0, 1.0)
-    return np.degrees(np.arccos(cos))
+    dot = np.einsum("ij,ij->i", arrow, straight)
+    cross = arrow[:, 0] * straight[:, 1] - arrow[:, 1] * straight[:, 0]
+    return np.degrees(np.arctan2(np.abs(cross), dot))       # = arccos of the cosine, accurate near 0°
