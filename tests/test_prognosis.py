@@ -145,3 +145,22 @@ def test_too_few_subjects_and_missing_target(sleep):
 def test_score_rejects_unknown_kind(prog):
     with pytest.raises(ValueError, match="kind must be 'rmse' or 'mae'"):
         prog.score("mse")
+
+
+def test_level_and_times_shape_the_band(sleep):
+    three = sleep[sleep["Subject"].isin([308, 309, 310])]
+    wide = bt.leave_one_out_trajectories(three, y="Reaction", t="Days", group="Subject", ks=[1], level=0.95,
+                                         times=[0, 9])
+    narrow = bt.leave_one_out_trajectories(three, y="Reaction", t="Days", group="Subject", ks=[1], level=0.5,
+                                           times=[0, 9])
+    assert wide.band.shape == (3, 1, 3, 2)
+    half_w = wide.band[:, :, 2] - wide.band[:, :, 0]
+    half_n = narrow.band[:, :, 2] - narrow.band[:, :, 0]
+    assert half_n == pytest.approx(half_w * 0.6744897502 / 1.959963985)   # z quantiles of 0.75 and 0.975
+    assert (half_w[..., 1] > half_w[..., 0]).all(), "day 9, far from the revealed days 0-1, is less certain"
+
+
+def test_a_repeated_target_reading_is_refused(sleep):
+    twice = pd.concat([sleep, sleep[(sleep["Subject"] == 309) & (sleep["Days"] == 9)]])
+    with pytest.raises(ValueError, match="individual 309 needs one reading at target"):
+        _loo(twice)
