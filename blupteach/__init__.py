@@ -68,6 +68,9 @@ from .simulate import (
 )
 from .mixed import LmmFit, fit_lmm, mme
 from .simulate import simulate_fixed_means
+from .simulate import simulate_lines
+from .shrinkage_2d import own_lines, shrinkage_angle, shrinkage_matrix
+from .prognosis import Prognosis, leave_one_out_trajectories
 from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .smallarea import EBRates, eb_rates
 from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
@@ -144,6 +147,13 @@ __all__ = [
     "draw_effects",
     "simulate_group_stats",
     "simulate_fixed_means",
+    # shrinkage in two dimensions, prognosis
+    "simulate_lines",
+    "own_lines",
+    "shrinkage_matrix",
+    "shrinkage_angle",
+    "Prognosis",
+    "leave_one_out_trajectories",
     # James-Stein, Stein's paradox
     "stein_factor",
     "james_stein",

@@ -24,6 +24,10 @@ factory                    module                      lesson  what it shows (th
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
 ``confounding()``          ``causal``                  06      c, δ: causal diagram; doctor-chosen, randomised, crossover estimates vs δ
+``shrinkage_2d_figure``    ``two_dimensions``          07      static: own lines → BLUPs (intercept, slope) over the fitted ellipses
+``subject_lines_figure``   ``two_dimensions``          07      static: per subject, complete-, no- and partial-pooling lines
+``prognosis()``            ``forecast``                07      k, subject: a left-out subject's BLUP line from days 0..k, band, day-9 score
+``prognosis_score_figure`` ``forecast``                07      static: day-9 error of BLUP, population and own line against k
 =========================  ==========================  ======  ==========================================
 """
 
@@ -38,6 +42,9 @@ from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
 from .stein_figure import stein_paradox
+from .two_dimensions import shrinkage_2d_figure, subject_lines_figure
+from .forecast import prognosis_panel as prognosis
+from .forecast import prognosis_score_figure
 
 # In the order of the lessons (the table above).
 __all__ = [
@@ -47,4 +54,5 @@ __all__ = [
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
     "confounding",                                                               # 06
+    "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
 ]
