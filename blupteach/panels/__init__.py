@@ -23,6 +23,9 @@ factory                    module                      lesson  what it shows (th
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
+``league_table()``         ``league_figures``          10      level, intake: raw vs BLUP league tables, schools flagged
+``funnel_figure(...)``     ``league_figures``          10      static: raw estimate against n with control limits
+``rank_interval_figure``   ``league_figures``          10      static: simulated rank intervals, schools by median rank
 =========================  ==========================  ======  ==========================================
 """
 
@@ -32,6 +35,8 @@ from .group_level import group_predictor_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
+from .league_figures import funnel_figure, rank_interval_figure
+from .league_figures import league_table_panel as league_table
 from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
@@ -44,4 +49,5 @@ __all__ = [
     "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
+    "league_table", "funnel_figure", "rank_interval_figure",                     # 10
 ]

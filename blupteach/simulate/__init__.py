@@ -41,12 +41,15 @@ one rule).  Besides the patients above: :func:`draw_effects` (Gaussian or two-po
 effects, lesson 04), :func:`simulate_group_stats` (whole data sets reduced to their
 sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replicates`
 (repeated noise on fixed true means, lesson 03) and :func:`random_folds`
-(cross-validation folds).  Scoring estimates against the truth is math, not data:
+(cross-validation folds), :func:`simulate_effects` (group effects drawn from their distribution
+given the data, for rank intervals, lesson 10).  Scoring estimates against the truth is math, not data:
 :func:`blupteach.score_pooling` lives in :mod:`blupteach.pooling`.
 """
 
 from .patients import EFFECTS, OnewaySample, StandardDraws, draw_effects, simulate_oneway
 from .studies import GroupStatsDraws, random_folds, simulate_fixed_means, simulate_group_stats, simulate_replicates
+from .ranks import simulate_effects
 
 __all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects",
-           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means"]
+           "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means",
+           "simulate_effects"]
