@@ -76,7 +76,7 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
             ax.set(xlim=(lo - pad, hi + pad), ylim=(g + 1, -4.5), title=title,
                    xlabel="school's difference from the average")
             ax.axvline(0, color=COLORS["complete_pooling"], lw=2)
-            segs = arrows(ax, g, color=colour, lw=1.6, alpha=0.85)
+            segs = arrows(ax, g, color=colour, lw=1.6)
             dots = ax.scatter(np.zeros(g), rows, s=_sizes(tables[0]["n"]), color=colour, edgecolor="black",
                               linewidth=0.3, zorder=3)
             count = readout(ax, 0.03, 0.925, ["flagged:"], [f"{g} of {g}"], fontsize=12)
@@ -85,7 +85,7 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
         axes[0].set_yticks([1, 10, 20, 30, 40, 50, 60, g])
         handles = [axes[0].scatter([], [], s=40, color=FLAG, edgecolor="black", linewidth=0.3,
                                    label="flagged: interval excludes the average"),
-                   axes[0].scatter([], [], s=40, color=to_rgba(COLORS["no_pooling"], FAINT), label="not flagged"),
+                   axes[0].scatter([], [], s=40, color=to_rgba(COLORS["no_pooling"], FAINT), label="not flagged (faint)"),
                    axes[0].scatter([], [], s=_sizes(2), color="0.5", label="2 pupils"),
                    axes[0].scatter([], [], s=_sizes(198), color="0.5", label="198 pupils")]
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=11)
@@ -112,14 +112,15 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
     return Panel(fig, draw, SPEC, moving, name="league_table", initial=initial)
 
 
-def funnel_figure(fits: dict | None = None, *, levels=(0.95, 0.998)):
+def funnel_figure(fits: dict, *, levels=(0.95, 0.998)):
     """Static funnel plots, one per fit: raw difference from the average against n, with control limits.
 
     Grey dashed: the common-effect limits 0 ± z√(σ̂_ε²/n); green: the random-effects limits
     0 ± z√(σ̂_b² + σ̂_ε²/n) (thin: ``levels[0]``, thick: ``levels[1]``).  Schools outside the
-    random-effects limits at ``levels[1]`` are vermillion.  Returns ``(fig, axes)``.
+    random-effects limits at ``levels[1]`` are vermillion.  ``fits`` maps a title to a
+    random-intercept fit (1 or 2 of them, e.g. :func:`exam_fits`).  Returns ``(fig, axes)``.
     """
-    fits = exam_fits() if fits is None else dict(fits)
+    fits = dict(fits)
     if not 1 <= len(fits) <= 2:
         raise ValueError(f"fits must map 1 or 2 labels to fits; got {len(fits)}")
     if len(levels) != 2:
