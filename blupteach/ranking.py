@@ -73,7 +73,7 @@ class EffectDistribution:
     Attributes
     ----------
     b_hat : pandas.Series (g,)
-        The BLUPs :math:`\hat b_i`, indexed by group.
+        The BLUPs :math:`\hat b_i`, indexed by group (a list or array is labelled 0..g-1).
     cov : ndarray (g, g)
         :math:`P`, the joint prediction error covariance of :math:`\hat b` (symmetric).
     n : ndarray (g,)
@@ -87,6 +87,10 @@ class EffectDistribution:
     def __post_init__(self):
         b = as_float_array(self.b_hat, "b_hat", ndim=1)
         cov = as_float_array(self.cov, "cov", ndim=2)
+        if not isinstance(self.b_hat, pd.Series):                   # a list or array: labelled 0..g-1
+            object.__setattr__(self, "b_hat", pd.Series(b))
+        object.__setattr__(self, "cov", cov)                         # a float copy: the caller's array is not shared
+        object.__setattr__(self, "n", as_float_array(self.n, "n", ndim=1))
         if cov.shape != (b.size, b.size):
             raise ValueError(f"cov must be {b.size} x {b.size} to match b_hat; got shape {cov.shape}")
         if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-14) or (np.diag(cov) < 0).any():

@@ -117,6 +117,11 @@ def test_effect_distribution_checks_its_parts():
         EffectDistribution(b_hat=pd.Series([0.0, 1.0]), cov=np.array([[1.0, 0.5], [0.0, 1.0]]), n=np.ones(2))
     with pytest.raises(ValueError, match="b_hat has 1 NaN"):
         EffectDistribution(b_hat=pd.Series([np.nan, 1.0]), cov=np.eye(2), n=np.ones(2))
+    cov = np.eye(2)
+    e = EffectDistribution(b_hat=[0.5, -0.5], cov=cov, n=[3, 4])
+    assert list(e.b_hat.index) == [0, 1] and e.n.tolist() == [3.0, 4.0]
+    cov[0, 0] = 9.0
+    assert e.cov[0, 0] == 1.0                                      # not sharing the caller's array
 
 
 # ---------------------------------------------------------------------------
