@@ -32,7 +32,8 @@ general model from lme4 formulas), :mod:`.fit` (the one fit interface), :mod:`.p
 (BLUP as ridge regression), :mod:`.best_linear` and :mod:`.posterior` (what "best linear
 unbiased" means), :mod:`.intervals` (the three sources of prediction uncertainty),
 :mod:`.coverage` (their coverage), :mod:`.pooling` (pooling scored against the truth),
-:mod:`.simulate` (every random draw), :mod:`.datasets`; drawing lives apart in
+:mod:`.simulate` (every random draw), :mod:`.ranking` and :mod:`.funnel` (league tables,
+rank intervals, control limits), :mod:`.datasets`; drawing lives apart in
 :mod:`.plots`, :mod:`.widgets` and :mod:`.panels`, loaded only when first used.
 """
 
@@ -58,6 +59,9 @@ from .coverage import CoverageResult, conditional_coverage, simulate_coverage
 from .bootstrap import BootstrapCoverage, bootstrap_interval, bootstrap_quantile, simulate_bootstrap_coverage
 from .pooling import score_pooling
 from .pooling import blend_mse
+from .ranking import EffectDistribution, conditional_effects, flag_unusual, league_table, rank_intervals
+from .funnel import funnel_limits
+from .simulate import simulate_effects
 from .simulate import (
     EFFECTS,
     OnewaySample,
@@ -192,6 +196,14 @@ __all__ = [
     "expected_between_estimate",
     "DesignStudy",
     "simulate_designs",
+    # league tables, funnel plots, rank intervals
+    "EffectDistribution",
+    "conditional_effects",
+    "league_table",
+    "flag_unusual",
+    "funnel_limits",
+    "simulate_effects",
+    "rank_intervals",
     # drawing
     "Panel",
     "Slider",

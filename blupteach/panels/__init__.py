@@ -28,6 +28,9 @@ factory                    module                      lesson  what it shows (th
 ``subject_lines_figure``   ``two_dimensions``          07      static: per subject, complete-, no- and partial-pooling lines
 ``prognosis()``            ``forecast``                07      k, subject: a left-out subject's BLUP line from days 0..k, band, day-9 score
 ``prognosis_score_figure`` ``forecast``                07      static: day-9 error of BLUP, population and own line against k
+``league_table()``         ``league_figures``          10      level, intake: raw vs BLUP league tables, schools flagged
+``funnel_figure(...)``     ``league_figures``          10      static: raw estimate against n with control limits
+``rank_interval_figure``   ``league_figures``          10      static: simulated rank intervals, schools by median rank
 =========================  ==========================  ======  ==========================================
 """
 
@@ -38,6 +41,8 @@ from .group_level import group_predictor_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
+from .league_figures import funnel_figure, rank_interval_figure
+from .league_figures import league_table_panel as league_table
 from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
@@ -55,4 +60,5 @@ __all__ = [
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
     "confounding",                                                               # 06
     "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
+    "league_table", "funnel_figure", "rank_interval_figure",                     # 10
 ]
