@@ -169,6 +169,11 @@ def fit_lmm(formula, data, *, method: str = "REML", K=None, engine: str = "auto"
 def _fit(formula, data, method, K, engine) -> LmmFit:
     reml = method == "REML"
     des = build_design(formula, data, K)
+    resp = des.parsed.response
+    spread = float(np.ptp(des.y))
+    if spread == 0.0:
+        raise ValueError(f"the response {resp!r} is constant ({des.y[0]:g} in every row): there is no variation to "
+                         "split between groups and noise")
     blocks = des.blocks
     single = len(blocks) == 1 and blocks[0].K is None
     if engine == "fast" and not single:
@@ -183,6 +188,10 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
 
     fitter = _fit_fast if use_fast else _fit_general
     theta, dev, sigma2, beta, vbeta, lambdas, ranefs = fitter(des, reml, x0, bounds, lower)
+    if not sigma2 > 1e-12 * float(np.var(des.y)):
+        raise ValueError(f"the model leaves no residual variation in {resp!r} (sigma2 = {sigma2:.3g}): the fixed and "
+                         "random effects reproduce every row exactly (e.g. the response is constant within each "
+                         "group), so the noise variance cannot be estimated; check the data or drop a term")
 
     varcorr, ranef, ranef_cov = {}, {}, {}
     for b in blocks:
