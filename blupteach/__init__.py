@@ -70,6 +70,7 @@ from .mixed import LmmFit, fit_lmm, mme
 from .simulate import simulate_fixed_means
 from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .smallarea import EBRates, eb_rates
+from .funnel import funnel_limits
 from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
 from .simulate import simulate_pedigree
 from .breeding import AnimalModel, animal_model
@@ -157,6 +158,7 @@ __all__ = [
     # small-area (map) rates
     "eb_rates",
     "EBRates",
+    "funnel_limits",
     # pedigrees (animal breeding)
     "relationship_matrix",
     "inbreeding",

@@ -23,6 +23,9 @@ factory                    module                      lesson  what it shows (th
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
+``risk_map()``             ``rate_maps``               08      σ_b²: raw and smoothed SIDS maps on one colour scale; w by births
+``rate_births_figure``     ``rate_maps``               08      static: raw rate → smoothed rate against births
+``rate_funnel_figure``     ``rate_maps``               08      static: raw rates with common-effect and overdispersed limits
 =========================  ==========================  ======  ==========================================
 """
 
@@ -33,6 +36,8 @@ from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
 from .interval_figures import variance_parts_panel as variance_parts
 from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
+from .rate_maps import rate_births_figure, rate_funnel_figure
+from .rate_maps import risk_map_panel as risk_map
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
 from .stein_figure import stein_paradox
@@ -44,4 +49,5 @@ __all__ = [
     "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
+    "risk_map", "rate_births_figure", "rate_funnel_figure",                      # 08
 ]
