@@ -84,7 +84,7 @@ def _sids_1974():
 
 
 def smoothed(rates, sigma_b2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and smoothed rates (per 1,000) of ``rates`` (an :class:`~blupteach.EBRates`) at σ_b² in (per 1,000)².
+    r"""Weights and smoothed rates (per 1,000) of ``rates`` (an :class:`~blupteach.EBRates`) at σ_b² in (per 1,000)².
 
     :math:`w_i = n_i\sigma_b^2/(n_i\sigma_b^2 + m)` and :math:`m + w_i(r_i - m)`, with the variances
     turned back to per-birth units (σ_b² / 1000²) for :func:`blupteach.shrinkage_weight`.
