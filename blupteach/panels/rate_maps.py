@@ -115,18 +115,20 @@ def risk_map_panel(**initial) -> Panel:
         eb_map, eb_borders = _map_axes(ax_eb, rings, owner, raw, r"smoothed $m + w_i(r_i - m)$")
         fig.colorbar(raw_map, ax=[ax_raw, ax_eb], location="bottom", shrink=0.55, aspect=30, label=UNITS)
 
-        ax_w.set(xscale="log", xlim=(200, 25_000), ylim=(0, 1.04), xlabel="births 1974–78 $n_i$ (log scale)",
-                 ylabel="weight $w_i$")
+        # headroom above w = 1 for the legend, so that no dot runs under it at any slider value
+        ax_w.set(xscale="log", xlim=(200, 25_000), ylim=(-0.03, 1.34), yticks=[0, 0.25, 0.5, 0.75, 1],
+                 xlabel="births 1974–78 $n_i$ (log scale)", ylabel="weight $w_i$")
         ax_w.set_title(r"$w_i = n_i\sigma_b^2 / (n_i\sigma_b^2 + m)$", loc="left", fontsize=13)
         w_marshall, _ = smoothed(rates, a)
         ax_w.plot(BIRTHS_GRID, shrinkage_weight(BIRTHS_GRID, rates.a, rates.m), ls="--", lw=1.5,
                   color=COLORS["complete_pooling"], label="at Marshall's estimate")
         (curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5, label=r"at your $\sigma_b^2$")
         (dots,) = ax_w.plot(n, w_marshall, "o", ms=4.5, color=COLORS["partial_pooling"], zorder=3, label="a county")
-        ax_w.legend(loc="upper left", frameon=False, fontsize=11)
-        # a short moving value beside a static label: text is the costly part of a move
-        ax_w.text(0.86, 0.06, "SD of the smoothed map:", transform=ax_w.transAxes, ha="right", fontsize=11)
-        spread = ax_w.text(0.87, 0.06, "", transform=ax_w.transAxes, ha="left", fontsize=11)
+        ax_w.legend(loc="upper left", ncols=3, frameon=False, fontsize=11, handletextpad=0.4, columnspacing=1.2)
+        # above the axes, clear of every dot; a short moving value beside a static label (text is
+        # the costly part of a move)
+        ax_w.text(0.93, 1.02, "SD of the smoothed map:", transform=ax_w.transAxes, ha="right", va="bottom", fontsize=12)
+        spread = ax_w.text(0.94, 1.02, "", transform=ax_w.transAxes, ha="left", va="bottom", fontsize=12)
 
     def draw(sigma_b2):
         w, eb = smoothed(rates, sigma_b2)
