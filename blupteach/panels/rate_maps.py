@@ -185,7 +185,7 @@ def rate_funnel_figure(rates, *, level: float = 0.95):
             ax.plot(lim["n"], PER * lim["lower"].clip(lower=0), lw=2, **style)
         ax.scatter(n, raw, s=26, color=COLORS["no_pooling"], zorder=3, label="raw rate $r_i$")
         ax.scatter(n[outside], raw[outside], s=60, facecolor="none", edgecolor=COLORS["highlight"], lw=2, zorder=4,
-                   label="outside both")
+                   label="outside the green limits")
         for i in np.flatnonzero(outside):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(7, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
