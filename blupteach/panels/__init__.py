@@ -28,6 +28,9 @@ factory                    module                      lesson  what it shows (th
 ``subject_lines_figure``   ``two_dimensions``          07      static: per subject, complete-, no- and partial-pooling lines
 ``prognosis()``            ``forecast``                07      k, subject: a left-out subject's BLUP line from days 0..k, band, day-9 score
 ``prognosis_score_figure`` ``forecast``                07      static: day-9 error of BLUP, population and own line against k
+``risk_map()``             ``rate_maps``               08      σ_b²: raw and smoothed SIDS maps on one colour scale; w by births
+``rate_births_figure``     ``rate_maps``               08      static: raw rate → smoothed rate against births
+``rate_funnel_figure``     ``rate_maps``               08      static: raw rates with common-effect and overdispersed limits
 ``league_table()``         ``league_figures``          10      level, intake: raw vs BLUP league tables, schools flagged
 ``funnel_figure(...)``     ``league_figures``          10      static: raw estimate against n with control limits
 ``rank_interval_figure``   ``league_figures``          10      static: simulated rank intervals, schools by median rank
@@ -44,6 +47,8 @@ from .interval_figures import variance_parts_panel as variance_parts
 from .league_figures import funnel_figure, rank_interval_figure
 from .league_figures import league_table_panel as league_table
 from .pooling_strategies import pooling, pooling_se_figure, raw_to_pooled_figure
+from .rate_maps import rate_births_figure, rate_funnel_figure
+from .rate_maps import risk_map_panel as risk_map
 from .ridge import bias_variance_figure, cv_figure, penalized
 from .shrinkage import shrinkage_weight
 from .stein_figure import stein_paradox
@@ -60,5 +65,6 @@ __all__ = [
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
     "confounding",                                                               # 06
     "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
+    "risk_map", "rate_births_figure", "rate_funnel_figure",                      # 08
     "league_table", "funnel_figure", "rank_interval_figure",                     # 10
 ]
