@@ -23,11 +23,13 @@ factory                    module                      lesson  what it shows (th
 ``variance_parts()``       ``interval_figures``        05      n, σ_b², σ_ε², g, target: shares of three variance sources; width vs n
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
+``breeding_values()``      ``breeding_figures``        09      h²: predicted vs true breeding values; accuracy of cows, bulls, calves
 =========================  ==========================  ======  ==========================================
 """
 
 from .bias import conditional_bias_panel as conditional_bias
 from .blend import blend_error_panel as blend_error
+from .breeding_figures import breeding_values_panel as breeding_values
 from .group_level import group_predictor_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
@@ -44,4 +46,5 @@ __all__ = [
     "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
+    "breeding_values",                                                           # 09
 ]

@@ -41,14 +41,15 @@ one rule).  Besides the patients above: :func:`draw_effects` (Gaussian or two-po
 effects, lesson 04), :func:`simulate_group_stats` (whole data sets reduced to their
 sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replicates`
 (repeated noise on fixed true means, lesson 03) and :func:`random_folds`
-(cross-validation folds), :func:`simulate_pedigree` (a herd's pedigree, lesson 09).  Scoring estimates against the truth is math, not data:
+(cross-validation folds), :func:`simulate_pedigree` (a herd's pedigree, lesson 09), :func:`simulate_herd_records` (its true breeding values and records, lesson 09).  Scoring estimates against the truth is math, not data:
 :func:`blupteach.score_pooling` lives in :mod:`blupteach.pooling`.
 """
 
 from .patients import EFFECTS, OnewaySample, StandardDraws, draw_effects, simulate_oneway
-from .herds import simulate_pedigree
+from .herds import HerdSample, simulate_herd_records, simulate_pedigree
 from .studies import GroupStatsDraws, random_folds, simulate_fixed_means, simulate_group_stats, simulate_replicates
 
 __all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_effects",
            "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means",
-           "simulate_pedigree"]
+           "simulate_pedigree",
+           "HerdSample", "simulate_herd_records"]
