@@ -66,9 +66,10 @@ def test_groups_of_the_herd():
     g = mod.herd_groups(SIRE, DAM, RECORDED)
     ids = np.arange(1, SIRE.size + 1)
     assert g["cows"].sum() == 20 and (ids[g["cows"]] % 2 == 0).all()           # females of generations 0-1
-    assert set(ids[g["bulls"]]) == set(SIRE[SIRE > 0]), "bulls: the sires (no record, offspring)"
+    assert set(ids[g["bulls"]]) == set(SIRE[20:40]), "bulls: the sires of generation 1, whose daughters have records"
     assert (ids[g["young"]] > 20).all() and not (g["young"] & g["cows"]).any()
     assert g["young"][40:].all(), "every calf of the last generation is young"
+    assert set(SIRE[40:]) <= set(ids[g["young"]]), "the youngest bulls' daughters are calves: they are young"
 
 
 def test_off_grid_value_snaps_to_the_nearest_grid_point(panel):
@@ -91,7 +92,7 @@ def test_default_panel_is_the_lessons_herd():
     s, d = bt.simulate_pedigree(4, 60, sires=3, seed=mod.SEED)
     (truth2, _, _), _ = mod.breeding_grid(s, d, mod.dairy_recorded(4, 60), seed=mod.SEED)
     assert truth is truth2 and truth.shape == (mod.H2_GRID.size, 240)       # cached: built once
-    assert groups["cows"].sum() == 90 and groups["bulls"].sum() == 9
+    assert groups["cows"].sum() == 90 and groups["bulls"].sum() == 6
     young = acc[:, groups["young"]].mean(axis=1)
     assert (young < np.sqrt(0.5)).all(), "no record, no offspring: accuracy stays below sqrt(1/2)"
     assert np.all(np.diff(acc[:, groups["cows"]].mean(axis=1)) > 0), "cows' accuracy rises with h2"

@@ -2,8 +2,9 @@ r"""Lesson 09 panel: heritability moves the breeding values and their accuracies
 
 A simulated herd (:func:`blupteach.simulate_pedigree`, :func:`blupteach.simulate_herd_records`)
 with a trait recorded on cows only, as milk yield is: cows have their own record, bulls get
-their value from their daughters' records, young animals (no record, no offspring) from
-their parents' and other relatives'.  The phenotypic variance :math:`\sigma_p^2 = \sigma_a^2 + \sigma_\varepsilon^2` is
+their value from their daughters' records, young animals (no record of their own or of their
+offspring: calves, and the youngest bulls whose daughters are calves) from their parents' and
+other relatives'.  The phenotypic variance :math:`\sigma_p^2 = \sigma_a^2 + \sigma_\varepsilon^2` is
 fixed and the slider sets :math:`h^2 = \sigma_a^2/\sigma_p^2`; the herd's standard normals stay
 the same (one seed), so a move rescales the same animals.
 
@@ -38,7 +39,7 @@ SEED = 9
 GROUPS = {
     "cows": ("cow: own record", COLORS["partial_pooling"]),
     "bulls": ("bull: daughters' records", COLORS["alt"]),
-    "young": ("young: no record, no offspring", COLORS["highlight"]),
+    "young": ("young: no own or offspring record", COLORS["highlight"]),
 }
 
 
@@ -50,12 +51,13 @@ def dairy_recorded(generations: int, per_generation: int) -> np.ndarray:
 
 
 def herd_groups(sire, dam, recorded) -> dict:
-    """Boolean masks: cows (a record), bulls (no record, offspring), young (no record, no offspring, a parent known)."""
+    """Boolean masks: cows (a record); bulls (no record, recorded offspring); young (no record, none of
+    their offspring recorded, a parent known).  Founders with neither records nor offspring are in none."""
     sire, dam, recorded = np.asarray(sire), np.asarray(dam), np.asarray(recorded, dtype=bool)
     ids = np.arange(1, sire.size + 1)
-    is_sire, is_parent = np.isin(ids, sire), np.isin(ids, sire) | np.isin(ids, dam)
-    return {"cows": recorded, "bulls": ~recorded & is_sire,
-            "young": ~recorded & ~is_parent & ((sire > 0) | (dam > 0))}
+    has_recorded_offspring = np.isin(ids, sire[recorded]) | np.isin(ids, dam[recorded])
+    return {"cows": recorded, "bulls": ~recorded & has_recorded_offspring,
+            "young": ~recorded & ~has_recorded_offspring & ((sire > 0) | (dam > 0))}
 
 
 @lru_cache(maxsize=4)
