@@ -79,6 +79,7 @@ from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .smallarea import EBRates, eb_rates
 from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
 from .simulate import simulate_pedigree
+from .simulate import HerdSample, simulate_herd_records
 from .breeding import AnimalModel, animal_model
 from .report import Report, report
 from .simulate import TreatmentSample, simulate_treatment
@@ -181,6 +182,8 @@ __all__ = [
     "mendelian_variance",
     "inverse_relationship",
     "simulate_pedigree",
+    "simulate_herd_records",
+    "HerdSample",
     "animal_model",
     "AnimalModel",
     # your own data

@@ -31,6 +31,7 @@ factory                    module                      lesson  what it shows (th
 ``risk_map()``             ``rate_maps``               08      σ_b²: raw and smoothed SIDS maps on one colour scale; w by births
 ``rate_births_figure``     ``rate_maps``               08      static: raw rate → smoothed rate against births
 ``rate_funnel_figure``     ``rate_maps``               08      static: raw rates with common-effect and overdispersed limits
+``breeding_values()``      ``breeding_figures``        09      h²: predicted vs true breeding values; accuracy of cows, bulls, calves
 ``league_table()``         ``league_figures``          10      level, intake: raw vs BLUP league tables, schools flagged
 ``funnel_figure(...)``     ``league_figures``          10      static: raw estimate against n with control limits
 ``rank_interval_figure``   ``league_figures``          10      static: simulated rank intervals, schools by median rank
@@ -40,6 +41,7 @@ factory                    module                      lesson  what it shows (th
 from .bias import conditional_bias_panel as conditional_bias
 from .blend import blend_error_panel as blend_error
 from .causal import confounding_panel as confounding
+from .breeding_figures import breeding_values_panel as breeding_values
 from .group_level import group_predictor_figure
 from .interval_figures import caterpillar_panel as caterpillar
 from .interval_figures import coverage_figure
@@ -66,5 +68,6 @@ __all__ = [
     "confounding",                                                               # 06
     "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
     "risk_map", "rate_births_figure", "rate_funnel_figure",                      # 08
+    "breeding_values",                                                           # 09
     "league_table", "funnel_figure", "rank_interval_figure",                     # 10
 ]

@@ -44,13 +44,14 @@ sufficient statistics, for coverage studies, lesson 05), :func:`simulate_replica
 (cross-validation folds), :func:`simulate_treatment` (patients on and off a drug that the
 sicker are given more often, lesson 06), :func:`simulate_lines` (new subjects' readings
 from a fitted intercept-and-slope model, lesson 07) and :func:`simulate_pedigree` (a herd's
-pedigree, lesson 09), :func:`simulate_effects` (group effects drawn from their
+pedigree, lesson 09), :func:`simulate_herd_records` (its true breeding values and
+records, lesson 09), :func:`simulate_effects` (group effects drawn from their
 distribution given the data, for rank intervals, lesson 10).  Scoring estimates against the truth is math, not data:
 :func:`blupteach.score_pooling` lives in :mod:`blupteach.pooling`.
 """
 
 from .patients import EFFECTS, OnewaySample, StandardDraws, draw_effects, simulate_oneway
-from .herds import simulate_pedigree
+from .herds import HerdSample, simulate_herd_records, simulate_pedigree
 from .growth import simulate_lines
 from .studies import GroupStatsDraws, random_folds, simulate_fixed_means, simulate_group_stats, simulate_replicates
 from .ranks import simulate_effects
@@ -60,4 +61,5 @@ __all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_
            "GroupStatsDraws", "simulate_group_stats", "simulate_replicates", "random_folds", "simulate_fixed_means",
            "simulate_pedigree",
            "DESIGNS", "TreatmentSample", "simulate_treatment", "simulate_treatment_studies",
-           "simulate_lines", "simulate_effects"]
+           "simulate_lines", "simulate_effects",
+           "HerdSample", "simulate_herd_records"]
