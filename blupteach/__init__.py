@@ -24,6 +24,8 @@ PEV                        ``pev``                   :func:`pev`
 :math:`X, Z, G, R, y`      ``X``, ``Z``, ``G``, ``R``, ``y``   :func:`mme`, :func:`fit_lmm`
 :math:`\beta`, :math:`\hat\beta`  ``beta``, ``beta_hat`` (``fixef`` on a fit)
 :math:`\theta`             ``theta``                 relative covariance factors (lme4's order)
+:math:`\sigma_a^2`, :math:`A`  ``sigma_a2``, ``A``   additive genetic variance, relationships (:func:`animal_model`)
+:math:`m`, :math:`a`       ``m``, ``a``              a map's prior rate and between-area variance (:func:`eb_rates`)
 =========================  ========================  ==========================================
 
 Modules, one idea each: :mod:`.oneway` (closed forms with known variances),
@@ -31,9 +33,14 @@ Modules, one idea each: :mod:`.oneway` (closed forms with known variances),
 general model from lme4 formulas), :mod:`.fit` (the one fit interface), :mod:`.penalized`
 (BLUP as ridge regression), :mod:`.best_linear` and :mod:`.posterior` (what "best linear
 unbiased" means), :mod:`.intervals` (the three sources of prediction uncertainty),
-:mod:`.coverage` (their coverage), :mod:`.pooling` (pooling scored against the truth),
-:mod:`.simulate` (every random draw), :mod:`.ranking` and :mod:`.funnel` (league tables,
-rank intervals, control limits), :mod:`.datasets`; drawing lives apart in
+:mod:`.variance_split` (the same split for a general design, in sparse algebra),
+:mod:`.coverage` and :mod:`.bootstrap` (their coverage), :mod:`.pooling` (pooling scored
+against the truth), :mod:`.stein` (Stein's paradox), :mod:`.confounding` (association is
+not causation), :mod:`.shrinkage_2d` and :mod:`.prognosis` (intercepts and slopes, forecasts),
+:mod:`.smallarea` (empirical-Bayes rates for maps), :mod:`.pedigree` and :mod:`.breeding`
+(relationships and the animal model), :mod:`.ranking` and :mod:`.funnel` (league tables,
+rank intervals, control limits), :mod:`.report` (your own data in one call),
+:mod:`.simulate` (every random draw), :mod:`.datasets`; drawing lives apart in
 :mod:`.plots`, :mod:`.widgets` and :mod:`.panels`, loaded only when first used.
 """
 
