@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # JupyterLab refuses to run as root unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: venv lab test test-unit test-notebooks test-browser bench clean
+.PHONY: venv lab test test-unit test-notebooks test-browser bench bench-lme4 clean
 
 venv: $(STAMP)
 
@@ -53,6 +53,10 @@ test-notebooks: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# The engine against R's lme4 on the same data, same run (needs Rscript + lme4; skipped without)
+bench-lme4: venv
+	$(BIN)/python benchmarks/run.py lme4
 
 clean:
 	rm -rf build exercises/dist .pytest_cache .hypothesis
