@@ -214,7 +214,16 @@ def _assert_matches_lme4(fit, formula, data, ref, *, crit, method, variances):
     np.testing.assert_allclose(fit.sigma2, ref["sigma2"], rtol=1e-4)
 
 
-def test_pastes_nested_against_lme4(pastes):
+@pytest.fixture(params=["dense", "sparse"])
+def storage(request, monkeypatch):
+    """Small fits keep Λ2 and Z2'Z1 dense; large ones sparse (General.DENSE_MAX): both must fit alike."""
+    from blupteach.mixed.general import General
+    if request.param == "sparse":
+        monkeypatch.setattr(General, "DENSE_MAX", 0)
+    return request.param
+
+
+def test_pastes_nested_against_lme4(pastes, storage):
     ref = PASTES_LME4
     formula = "strength ~ 1 + (1 | batch/cask)"
     fit = fit_lmm(formula, pastes)
@@ -238,7 +247,7 @@ PENICILLIN_LME4 = {
 
 
 @pytest.mark.parametrize("method", ["REML", "ML"])
-def test_penicillin_crossed_theta_in_lme4_order(penicillin, method):
+def test_penicillin_crossed_theta_in_lme4_order(penicillin, method, storage):
     """Written (1 | sample) + (1 | plate): θ is plate's (24 levels) then sample's (6), as lme4's."""
     ref = PENICILLIN_LME4[method]
     formula = "diameter ~ 1 + (1 | sample) + (1 | plate)"

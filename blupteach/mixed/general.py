@@ -35,6 +35,8 @@ class General:
     """
 
     MAX_PAIRS = 30_000_000
+    DENSE_MAX = 400_000     # entries: below this, Λ2 and Z2'Z1 are dense arrays (a small fit's
+                            # time goes into building sparse objects, not into arithmetic)
 
     def __init__(self, X, Z, y, blocks, eliminate_first=True):
         self.N, self.p = X.shape
@@ -61,8 +63,9 @@ class General:
                 for c in range(r, k1):
                     D[:, r, c] = D[:, c, r] = A11.diagonal(c - r)[r::k1]
             self.A11 = D
-            self.A21 = (Z2.T @ Z1).tocsc()                     # (q2, q1)
-            self._pairs = self._make_pairs(self.A21, q2, k1)
+            self.A21s = (Z2.T @ Z1).tocsc()                    # (q2, q1), sparse
+            self._pairs = self._make_pairs(self.A21s, q2, k1)
+            self.A21 = self.A21s.toarray() if q1 * q2 <= self.DENSE_MAX else self.A21s
         # Λ2 template (the non-eliminated blocks): value = θ[tidx] * mult at (rows, cols)
         rows, cols, tidx, mult = [], [], [], []
         self.theta_slices, start = [], 0
@@ -118,10 +121,16 @@ class General:
 
     def lam2(self, theta):
         """Λ2, the relative covariance factor of the non-eliminated blocks (sparse q2 × q2)."""
+        q2 = self.q2
         if self._lam_pattern is None:
-            return sparse.csc_matrix((self.q2, self.q2))
+            return np.zeros((q2, q2)) if q2 * q2 <= self.DENSE_MAX else sparse.csc_matrix((q2, q2))
         data = np.asarray(theta, dtype=float)[self._lam_tidx] * self._lam_mult
-        return sparse.csc_matrix((data, *self._lam_pattern), shape=(self.q2, self.q2))
+        if q2 * q2 <= self.DENSE_MAX:                      # dense: same numbers, no sparse overhead
+            L = np.zeros((q2, q2))
+            indices, indptr = self._lam_pattern
+            L[indices, np.repeat(np.arange(q2), np.diff(indptr))] = data
+            return L
+        return sparse.csc_matrix((data, *self._lam_pattern), shape=(q2, q2))
 
     def _T1(self, theta):
         return lower_factor(np.asarray(theta, dtype=float)[self.theta_slices[0]], self.k1)
@@ -134,7 +143,7 @@ class General:
             return np.bincount(target, weights=prod * H.ravel()[hidx], minlength=q2 * q2).reshape(q2, q2)
         l1 = H.shape[0]
         Hs = sparse.bsr_matrix((H, np.arange(l1), np.arange(l1 + 1)), shape=(self.q1, self.q1))
-        return (self.A21 @ Hs @ self.A21.T).toarray()
+        return (self.A21s @ Hs @ self.A21s.T).toarray()
 
     def solve(self, theta, reml=True, keep=False):
         q1, q2, p, k1 = self.q1, self.q2, self.p, self.k1
@@ -200,7 +209,8 @@ class General:
         if not q2:
             return Dinv, Sinv
         # Y = D⁻¹M12 = D⁻¹Λ1'Z1'Z2Λ2, level blocks (l1, k1, q2); blocks of M⁻¹: D⁻¹ + Y S22⁻¹ Y'
-        F = np.asarray((st["L2"].T @ self.A21).T.todense())       # Z1'Z2Λ2 (q1, q2); A21 is always sparse
+        F = st["L2"].T @ self.A21s                                 # (Z1'Z2Λ2)' (q2, q1)
+        F = (F.toarray() if sparse.issparse(F) else np.asarray(F)).T
         Y = np.einsum("lij,ljq->liq", Dinv, np.einsum("ji,ljq->liq", T1, F.reshape(-1, k1, q2)))
         YS = (Y.reshape(-1, q2) @ Sinv).reshape(Y.shape)             # one matrix product, not a 3-way einsum
         blocks = Dinv + np.einsum("lkq,lmq->lkm", YS, Y)
