@@ -58,6 +58,13 @@ def test_panel_draws_the_prognosis_numbers(panel, prog, k, subject):
     err = prog.errors.loc[(s, k)]
     assert text and text[-1].get_text().split("\n")[0] == f"{err['blup']:+.0f}"
     assert len(panel.figure.findobj()) == n_before
+    # the title names the subject and the last day revealed (a static export shows which case it is)
+    assert panel.figure.axes[0].get_title() == f"subject {s}, days 0..{k} seen"
+
+
+def test_panel_legend_names_the_hollow_dots(panel):
+    labels = [t.get_text() for leg in panel.figure.legends for t in leg.get_texts()]
+    assert "not yet revealed" in labels and "days observed" in labels
 
 
 def test_panel_defaults_and_controls(panel):

@@ -7,7 +7,7 @@ with a 95% prediction band for a new reading (blue).  The individual is left out
 variance fit (:func:`blupteach.leave_one_out_trajectories`, one fit per individual, all
 computed when the panel is built); a move only looks the precomputed lines up.  Right, the
 score over all individuals: root mean squared day-9 error of each predictor against k, a marker
-at the current k.  Sliders: k (days observed so far) and the individual.
+at the current k.  Sliders: k (the last day observed: days 0..k) and the individual.
 
 ``prognosis_score_figure`` (static): the same score curves, alone.
 """
@@ -57,7 +57,7 @@ def prognosis_score_figure(result, *, kind: str = "rmse", figsize=(8.5, 4.2)):
     with building():
         for p in score.columns:
             ax.plot(ks, score[p], marker=MARKERS[p], ms=7, lw=2, color=COLORS[KEYS[p]], label=NAMES[p])
-        ax.set(xlabel="days observed so far $k$ (days 0..k)", xticks=ks,
+        ax.set(xlabel="last day observed $k$ (days 0..k)", xticks=ks,
                ylabel=("root mean squared" if kind == "rmse" else "mean absolute") + f"\nerror on day {result.target:g}")
         ax.set_ylim(0, 1.05 * np.nanmax(score.to_numpy()))
         ax.legend(frameon=False)
@@ -72,7 +72,7 @@ def prognosis_panel(result=None, **initial) -> Panel:
     y_name, t, group = result.columns
     subjects = list(result.lines.index.levels[0])
     ks = list(result.lines.index.levels[1])
-    spec = {"k": Slider(min(ks), max(ks), ks[len(ks) // 3], scale="int", label="days observed so far $k$"),
+    spec = {"k": Slider(min(ks), max(ks), ks[len(ks) // 3], scale="int", label="last day observed $k$ (days 0..k)"),
             "subject": Choice(0, len(subjects) - 1, 0, scale="int", label="subject", options=tuple(subjects))}
     readings = {s: data[data[group] == s].sort_values(t) for s in subjects}
     times, target = result.times, result.target
@@ -82,22 +82,24 @@ def prognosis_panel(result=None, **initial) -> Panel:
     with building():
         fig, (ax, ax_s) = new_figure(1, 2, figsize=(8.5, 5.2), width_ratios=[1.45, 1.0])
         ax.set(xlim=(times[0] - 0.5, times[-1] + 0.5), ylim=(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)),
-               xlabel=t, ylabel=y_name, title="one subject's future")
+               xlabel=t, ylabel=y_name)
+        title = ax.set_title(" ")
         future = ax.add_patch(Rectangle((0, ax.get_ylim()[0]), 1, hi - lo + 1e3, color="0.93", zorder=0))
         band = ax.add_patch(Polygon(np.zeros((2 * times.size, 2)), closed=True, color=COLORS["partial_pooling"],
                                     alpha=0.18, lw=0, label="95% band, new reading"))
         lines = {p: ax.plot([], [], color=COLORS[KEYS[p]], lw=2.4, label=NAMES[p])[0] for p in NAMES}
         seen = ax.scatter(np.zeros(1), np.zeros(1), s=40, color="black", zorder=4, label="days observed")
-        hidden = ax.scatter(np.zeros(1), np.zeros(1), s=40, facecolor="white", edgecolor="black", zorder=4)
+        hidden = ax.scatter(np.zeros(1), np.zeros(1), s=40, facecolor="white", edgecolor="black", zorder=4,
+                            label="not yet revealed")
         (goal,) = ax.plot([], [], "*", ms=16, color=COLORS["highlight"], mec="black", zorder=5,
                           label=f"day {target:g}: to predict")
-        fig.legend(loc="outside lower center", fontsize=11, frameon=False, ncols=3)
+        fig.legend(loc="outside lower center", fontsize=11, frameon=False, ncols=4)
         values = readout(ax, 0.02, 0.79, [f"day-{target:g} error, {NAMES[p]}:" for p in NAMES],
                          ["−000"] * len(NAMES), ha="left", fontsize=10)
 
         for p in score.columns:
             ax_s.plot(ks, score[p], marker=MARKERS[p], ms=6, lw=2, color=COLORS[KEYS[p]])
-        ax_s.set(xlabel="$k$", ylabel=f"RMS error on day {target:g}\n(all subjects, each left out)",
+        ax_s.set(xlabel="last day observed $k$", ylabel=f"RMS error on day {target:g}\n(all subjects, each left out)",
                  title="the score", xticks=ks[::2], ylim=(0, 1.05 * np.nanmax(score.to_numpy())))
         (now,) = ax_s.plot([], [], color=COLORS["highlight"], lw=1.5, ls="--")
 
@@ -122,6 +124,7 @@ def prognosis_panel(result=None, **initial) -> Panel:
         err = result.errors.loc[(s, k)]
         values.set_text("\n".join("none" if not np.isfinite(err[p]) else f"{err[p]:+.0f}" for p in NAMES))
         now.set_data([k, k], ax_s.get_ylim())
+        title.set_text(f"subject {s}, days 0..{k:g} seen")
 
-    moving = [future, band, *lines.values(), seen, hidden, goal, values, now]
+    moving = [future, band, *lines.values(), seen, hidden, goal, values, now, title]
     return Panel(fig, draw, spec, moving, name="prognosis", initial=initial)

@@ -1,8 +1,8 @@
 r"""Shrinkage in two dimensions (lesson 07): intercepts and slopes pulled together, static figures.
 
 ``shrinkage_2d_figure``: each individual's own least-squares (intercept, slope) in orange, its
-BLUP in blue, an arrow from one to the other, over the contours of the fitted normal
-distribution of the lines N(β̂, Σ̂); a dotted grey line from the own line straight to the centre
+BLUP in blue, an arrow from one to the other, over the contours (grey: the population) of the
+fitted normal distribution of the true lines N(β̂, Σ̂); a dotted grey line from the own line straight to the centre
 β̂ shows where a one-dimensional pull would go.  The axes are scaled so that one standard
 deviation of each random effect has the same length on screen, the units in which
 :func:`blupteach.shrinkage_angle` measures the bend.
@@ -54,7 +54,7 @@ def shrinkage_2d_figure(own, blup, centre, Sigma, *, labels=None, marked=(), xla
     with building():
         for level, ls in zip(LEVELS, ("-", "--")):
             e = ellipse(centre, Sigma, level)
-            ax.plot(e[:, 0], e[:, 1], color=COLORS["partial_pooling"], lw=1.2, ls=ls, alpha=0.6,
+            ax.plot(e[:, 0], e[:, 1], color=COLORS["complete_pooling"], lw=1.4, ls=ls,
                     label=f"{level:.0%} contour of N($\\hat\\beta$, $\\hat\\Sigma$)")
         for o in own:
             ax.plot([o[0], centre[0]], [o[1], centre[1]], ":", color=COLORS["complete_pooling"], lw=1.2, zorder=1)
@@ -70,7 +70,7 @@ def shrinkage_2d_figure(own, blup, centre, Sigma, *, labels=None, marked=(), xla
         ax.plot([], [], ":", color=COLORS["complete_pooling"], label="straight to the centre")
         for i in marked:
             ax.annotate(str(labels[i]), own[i], xytext=(6, 6), textcoords="offset points", fontsize=12,
-                        color=COLORS["highlight"])
+                        color="black", fontweight="bold")
         ax.set_aspect(sd[0] / sd[1])                 # one SD of each effect is as long on screen
         ax.set(xlabel=xlabel, ylabel=ylabel)
         fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=11)
