@@ -25,8 +25,12 @@ the drug at visit j; the drug's true effect is :math:`\delta \ge 0`.  The analys
   absorbs every difference *between* patients in how much drug they had, and the
   coefficient of ``treated`` is exactly the within-patient comparison
   :math:`\sum_{ij}(T_{ij} - \bar T_i)(y_{ij} - \bar y_i) / \sum_{ij}(T_{ij} - \bar T_i)^2`.
-  The sickness is the same at every visit of a patient, so it cancels: the estimate is
-  unbiased for :math:`\delta` however the doctor chose.
+  The sickness is the same at every visit of a patient, so it cancels.  The estimate is
+  unbiased for :math:`\delta` in the on/off (crossover-like) design of
+  :func:`blupteach.simulate.simulate_treatment` because, besides the fixed sickness, *which*
+  visits are on the drug is chosen at random within each patient and the outcome has no
+  time trend, period effect or carryover; the doctor may choose *how many* visits freely.
+  A reason for treatment that changes from visit to visit breaks it.
 
 The patients' BLUPs from ``"y ~ 1 + (1 | patient)"`` (:func:`patient_blups`) predict who
 does badly, and the treated come out low, because they are the sick: a description, not
@@ -62,7 +66,7 @@ __all__ = ["ANALYSES", "DESIGN_ANALYSIS", "TreatmentEstimate", "treatment_effect
 ANALYSES = {"between": "y ~ treated + (1 | patient)",
             "within": "y ~ treated + treated_share + (1 | patient)"}
 
-#: The analysis each design calls for (a crossover is read within patients).
+#: The analysis each design calls for (the on/off, crossover-like design is read within patients).
 DESIGN_ANALYSIS = {"observational": "between", "randomised": "between", "crossover": "within"}
 
 

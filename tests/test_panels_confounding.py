@@ -82,6 +82,32 @@ def test_diagram_arrows_follow_the_sliders(panel):
     thin = (to_treat.get_linewidth(), drug.get_linewidth())
     labels = sorted(t.get_text() for t in ax_g.texts if t.get_text().startswith(("c =", "δ =")))
     assert labels == ["c = 0", "δ = 0.00"]
-    panel.update(confounding=3.0, effect=1.0)
+    panel.update(confounding=3.0, effect=1.5)
     assert to_treat.get_linewidth() > thin[0] + 5 and drug.get_linewidth() > thin[1] + 5
-    assert sorted(t.get_text() for t in ax_g.texts if t.get_text().startswith(("c =", "δ ="))) == ["c = 3", "δ = 1.00"]
+    assert sorted(t.get_text() for t in ax_g.texts if t.get_text().startswith(("c =", "δ ="))) == ["c = 3", "δ = 1.50"]
+
+
+def test_limit_marker_is_the_formula_on_the_doctor_row(panel):
+    # δ − γΔ(c) with Δ(2) = 1.2114 and Δ(3) = 1.3780 (4 E[s logistic(cs)], quad in R: integrate())
+    for c, delta, limit in [(2.0, 0.0, -1.2114), (3.0, 1.5, 1.5 - 1.3780)]:
+        panel.update(confounding=c, effect=delta)
+        (marker,) = [ln for ln in panel.figure.axes[1].lines if ln.get_marker() == "D"]
+        assert marker.get_xdata()[0] == pytest.approx(limit, abs=1e-3)
+        assert marker.get_ydata()[0] == causal.Y_ROWS[0]
+
+
+def test_panel_shows_the_lessons_clinic_and_delta_reaches_past_the_bias(panel):
+    panel.update(confounding=2.0, effect=0.0)
+    lesson = bt.treatment_effect(bt.simulate_treatment("observational", patients=200, visits=4, effect=0.0,
+                                                       confounding=2.0, seed=6).data)
+    assert _artists(panel)[0].get_offsets()[0, 0] == pytest.approx(lesson.estimate, abs=1e-7)
+    assert causal.SPEC["effect"].max > bt.sickness_gap(causal.SPEC["confounding"].max)   # δ can outweigh any bias
+
+
+def test_static_diagram_figure():
+    fig, ax = bt.panels.causal_diagram_figure(1.0, effect=0.5)
+    texts = sorted(t.get_text() for t in ax.texts if t.get_text().startswith(("c =", "δ =")))
+    assert texts == ["c = 1", "δ = 0.50"] and len(ax.patches) == 3
+    plt.close(fig)
+    with pytest.raises(ValueError, match="confounding"):
+        bt.panels.causal_diagram_figure(-1.0)

@@ -24,6 +24,7 @@ factory                    module                      lesson  what it shows (th
 ``caterpillar()``          ``interval_figures``        05      level: groups' intervals and raw means, ordered by n
 ``coverage_figure(...)``   ``interval_figures``        05      static: interval coverage against |b_i|/σ_b
 ``confounding()``          ``causal``                  06      c, δ: causal diagram; doctor-chosen, randomised, crossover estimates vs δ
+``causal_diagram_figure``  ``causal``                  06      static: the causal diagram at one c and δ
 ``shrinkage_2d_figure``    ``two_dimensions``          07      static: own lines → BLUPs (intercept, slope) over the fitted ellipses
 ``subject_lines_figure``   ``two_dimensions``          07      static: per subject, complete-, no- and partial-pooling lines
 ``prognosis()``            ``forecast``                07      k, subject: a left-out subject's BLUP line from days 0..k, band, day-9 score
@@ -40,6 +41,7 @@ factory                    module                      lesson  what it shows (th
 
 from .bias import conditional_bias_panel as conditional_bias
 from .blend import blend_error_panel as blend_error
+from .causal import causal_diagram_figure
 from .causal import confounding_panel as confounding
 from .breeding_figures import breeding_values_panel as breeding_values
 from .group_level import group_predictor_figure
@@ -65,7 +67,7 @@ __all__ = [
     "penalized", "cv_figure", "bias_variance_figure", "group_predictor_figure",  # 03
     "conditional_bias",                                                          # 04
     "variance_parts", "caterpillar", "coverage_figure",                          # 05
-    "confounding",                                                               # 06
+    "causal_diagram_figure", "confounding",                                      # 06
     "shrinkage_2d_figure", "subject_lines_figure", "prognosis", "prognosis_score_figure",  # 07
     "risk_map", "rate_births_figure", "rate_funnel_figure",                      # 08
     "breeding_values",                                                           # 09

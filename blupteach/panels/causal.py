@@ -1,16 +1,19 @@
 r"""Lesson 06 panel: a drug given to the sicker patients, three designs, and the causal diagram.
 
-One simulated clinic (:func:`blupteach.simulate.simulate_treatment`: 100 patients, 4 visits
-each, sickness lowering the outcome by 1 per unit).  The learner moves the strength of
+The lesson's simulated clinic (:func:`blupteach.simulate.simulate_treatment`: 200 patients,
+4 visits each, seed 6, sickness lowering the outcome by γ = 1 per unit), so at c = 2, δ = 0 the
+panel shows the lesson's numbers.  The learner moves the strength of
 confounding c (how much more often the doctor treats the sicker) and the drug's true effect δ.
 
-Left: the causal diagram, sickness → treatment (width and label follow c), sickness → outcome,
-treatment → outcome (width and label follow δ).  Middle: the drug's estimated effect with its
-95% interval under three designs, against the true δ: the doctor chooses (treated vs untreated
+Left: the causal diagram, sickness → treatment (width and label follow c), sickness → outcome
+(−γ = −1), treatment → outcome (width and label follow δ; black, the truth).  Middle: the drug's
+estimated effect with its 95% interval under three designs, against the true δ (black bars),
+with the large-study limit δ − γΔ(c) (:func:`blupteach.expected_between_estimate`, open
+diamond) on the first row: the doctor chooses (treated vs untreated
 patients, :func:`blupteach.treatment_effect` with ``comparison='between'``), a coin chooses
-(randomised, the same comparison) and a crossover read within patients
+(randomised, the same comparison) and an on/off (crossover-like) design read within patients
 (``comparison='within'``).  Right: each patient's mean outcome against their sickness, filled
-if the doctor treated them, with the treated and untreated averages.
+(open if not) if the doctor treated them, with the treated and untreated averages.
 
 Speed: every fit is done when the panel is built, at δ = 0 for each c of the slider's grid
 (steps of 0.25).  The drug enters the model only through the column ``treated`` of X, and
@@ -23,26 +26,30 @@ from __future__ import annotations
 
 import matplotlib.colors
 import numpy as np
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 from scipy import special
 
-from ..confounding import DESIGN_ANALYSIS, treatment_effect
+from .._validation import check_nonnegative
+from ..confounding import DESIGN_ANALYSIS, expected_between_estimate, treatment_effect
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
 from ..simulate import simulate_treatment
 from ..widgets import Panel, Slider
 
 SPEC = {
     "confounding": Slider(0.0, 3.0, 2.0, step=0.25, label="confounding $c$ (sicker → treated)"),
-    "effect": Slider(0.0, 1.0, 0.0, step=0.05, label=r"true drug effect $\delta$"),
+    "effect": Slider(0.0, 1.5, 0.0, step=0.05, label=r"true drug effect $\delta$"),
 }
 
-SEED = 606            # the clinic on show: the same patients at every slider position
-STUDY = dict(patients=100, visits=4, sickness_effect=1.0, sigma_e2=1.0)
+SEED = 6              # the lesson's clinic: the same patients at every slider position
+GAMMA = 1.0           # sickness_effect γ
+STUDY = dict(patients=200, visits=4, sickness_effect=GAMMA, sigma_e2=1.0)
 C_STEP = 0.25
 C_GRID = np.arange(0.0, SPEC["confounding"].max + C_STEP / 2, C_STEP)
 ROWS = {"observational": "doctor chooses",
         "randomised": "randomised",
-        "crossover": "crossover, within"}
+        "crossover": "on/off, within"}
 Y_ROWS = np.array([2.0, 1.0, 0.0])
 Z95 = float(special.ndtri(0.975))
 TREATED, UNTREATED = COLORS["alt2"], "white"   # filled / open circles (edges alt2): who got the drug
@@ -79,9 +86,54 @@ def _arrow(ax, a, b, color, *, shrinkA=16, shrinkB=16):
     return arrow
 
 
+def _diagram(ax):
+    """Draw the causal diagram on ``ax``; return its moving parts (arrow c, arrow δ, label c, label δ)."""
+    ax.set(xlim=(0, 1), ylim=(0, 1), title="what causes what")
+    ax.set_axis_off()
+    nodes = {"sickness": (0.5, 0.86), "treatment": (0.22, 0.3), "outcome": (0.8, 0.3)}
+    for name, xy in nodes.items():
+        ax.text(*xy, name, ha="center", va="center", fontsize=12, bbox=dict(fc="white", ec="0.3", boxstyle="round"))
+    to_treat = _arrow(ax, nodes["sickness"], nodes["treatment"], TREATED, shrinkB=16)
+    ax.add_patch(FancyArrowPatch(nodes["sickness"], nodes["outcome"], arrowstyle="-|>", mutation_scale=22,
+                                 color="0.35", lw=3.0, shrinkA=16, shrinkB=16))
+    drug = _arrow(ax, nodes["treatment"], nodes["outcome"], COLORS["truth"], shrinkA=40, shrinkB=36)
+    label_c = ax.text(0.3, 0.62, "", ha="right", fontsize=12, color=TREATED)
+    ax.text(0.72, 0.62, "−γ = −1", ha="left", fontsize=12, color="0.35")
+    label_d = ax.text(0.51, 0.17, "", ha="center", va="center", fontsize=12, color=COLORS["truth"])
+    ax.text(0.5, 0.02, "sickness is never measured", ha="center", fontsize=11, color="0.35")
+    return to_treat, drug, label_c, label_d
+
+
+def _set_diagram(diagram, c, effect):
+    """Widths, styles and labels of the diagram's arrows at confounding ``c`` and effect ``effect``."""
+    to_treat, drug, label_c, label_d = diagram
+    to_treat.set_linewidth(0.6 + 2.2 * c)
+    to_treat.set_linestyle("--" if c == 0 else "-")
+    label_c.set_text(f"c = {c:g}")
+    drug.set_linewidth(1.8 + 4.5 * effect)              # dashed but visible at δ = 0
+    drug.set_linestyle("--" if effect == 0 else "-")
+    label_d.set_text(f"δ = {effect:.2f}")
+
+
+def causal_diagram_figure(confounding, effect: float = 0.0):
+    """Static: the panel's causal diagram at ``confounding`` c and true effect ``effect`` δ; returns ``(fig, ax)``.
+
+    Raises
+    ------
+    ValueError
+        ``confounding`` or ``effect`` negative or not a finite number.
+    """
+    c, effect = check_nonnegative(confounding, "confounding"), check_nonnegative(effect, "effect")
+    with building():
+        fig, ax = new_figure(1, 1, figsize=(3.6, 3.0))
+        _set_diagram(_diagram(ax), c, effect)
+    return fig, ax
+
+
 def confounding_panel(**initial) -> Panel:
     """Build the lesson-06 panel; keywords override the slider defaults (``confounding``, ``effect``)."""
     est0, se = estimates_at_zero()
+    bias = np.array([expected_between_estimate(0.0, c, sickness_effect=GAMMA) for c in C_GRID])   # −γΔ(c)
     base = clinic(0.0, "observational")               # δ = 0: outcomes do not depend on who is treated
     sick = base.sickness
     means0 = base.data.groupby("patient")["y"].mean().to_numpy()
@@ -94,19 +146,7 @@ def confounding_panel(**initial) -> Panel:
         fig, (ax_g, ax_e, ax_s) = new_figure(1, 3, figsize=(8.5, 4.5), width_ratios=[1.0, 1.12, 0.9])
 
         # -- left: the causal diagram ---------------------------------------------------------
-        ax_g.set(xlim=(0, 1), ylim=(0, 1), title="what causes what")
-        ax_g.set_axis_off()
-        nodes = {"sickness": (0.5, 0.86), "treatment": (0.22, 0.3), "outcome": (0.8, 0.3)}
-        for name, xy in nodes.items():
-            ax_g.text(*xy, name, ha="center", va="center", fontsize=12, bbox=dict(fc="white", ec="0.3", boxstyle="round"))
-        to_treat = _arrow(ax_g, nodes["sickness"], nodes["treatment"], TREATED, shrinkB=16)
-        ax_g.add_patch(FancyArrowPatch(nodes["sickness"], nodes["outcome"], arrowstyle="-|>", mutation_scale=22,
-                                       color="0.35", lw=3.0, shrinkA=16, shrinkB=16))
-        drug = _arrow(ax_g, nodes["treatment"], nodes["outcome"], COLORS["alt"], shrinkA=40, shrinkB=36)
-        label_c = ax_g.text(0.3, 0.62, "", ha="right", fontsize=12, color=TREATED)
-        ax_g.text(0.72, 0.62, "−1", ha="left", fontsize=12, color="0.35")
-        label_d = ax_g.text(0.51, 0.17, "", ha="center", va="center", fontsize=12, color=COLORS["alt"])
-        ax_g.text(0.5, 0.02, "sickness is never measured", ha="center", fontsize=11, color="0.35")
+        diagram = _diagram(ax_g)
 
         # -- middle: the three designs' estimates ------------------------------------------------
         ax_e.set(xlim=(lo - 0.1, hi + 0.1), ylim=(-0.45, 2.7), yticks=[], xlabel="estimated drug effect",
@@ -119,6 +159,8 @@ def confounding_panel(**initial) -> Panel:
         points = ax_e.scatter(np.zeros(3), Y_ROWS, s=70, color=COLORS["alt"], edgecolor="black", zorder=3,
                               label="estimate, 95% interval")
         (truth,) = ax_e.plot([], [], "|", ms=22, mew=2.5, color=COLORS["truth"], label=r"true effect $\delta$", zorder=4)
+        (limit,) = ax_e.plot([], [], "D", ms=9, mfc="none", mew=1.8, color=COLORS["truth"], zorder=5,
+                             label=r"large-study limit $\delta - \gamma\Delta(c)$")
         values = [ax_e.text(0.99, y + 0.2, "", transform=ax_e.get_yaxis_transform(), ha="right", va="bottom",
                             fontsize=11, color=COLORS["alt"]) for y in Y_ROWS]
         ax_e.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=1, frameon=False, fontsize=11, markerscale=0.6)
@@ -128,9 +170,13 @@ def confounding_panel(**initial) -> Panel:
                  xlabel="sickness $s_i$", ylabel="patient's mean outcome", title="who got the drug")
         dots = ax_s.scatter(sick, means0, s=26, facecolors=UNTREATED, edgecolors=TREATED, lw=1.0)
         xs = ax_s.get_xlim()
-        (mean_t,) = ax_s.plot([], [], color=TREATED, lw=2.5, label="treated: average")
-        (mean_u,) = ax_s.plot([], [], color=TREATED, lw=2.5, ls="--", label="untreated")
-        ax_s.legend(loc="lower left", frameon=False, fontsize=11, handlelength=1.6)
+        (mean_t,) = ax_s.plot([], [], color=TREATED, lw=2.5)
+        (mean_u,) = ax_s.plot([], [], color=TREATED, lw=2.5, ls="--")
+        keys = [Line2D([], [], ls="none", marker="o", ms=6, mfc=f, mec=TREATED, label=who)
+                for f, who in ((TREATED, "treated"), (UNTREATED, "untreated"))]   # the marker key, not drawn
+        ax_s.legend([(keys[0], mean_t), (keys[1], mean_u)], ["treated, their average", "untreated, their average"],
+                    handler_map={tuple: HandlerTuple(ndivide=None)}, loc="upper center", bbox_to_anchor=(0.5, -0.17),
+                    frameon=False, fontsize=11, handlelength=2.6)
 
     def draw(confounding, effect):
         j = grid_index(confounding)
@@ -138,6 +184,7 @@ def confounding_panel(**initial) -> Panel:
         est = est0[:, j] + effect                      # exact: see the module docstring
         half = Z95 * se[:, j]
         truth.set_data(np.full(3, effect), Y_ROWS)
+        limit.set_data([effect + bias[j]], [Y_ROWS[0]])
         set_arrows(bars, est - half, Y_ROWS, est + half, Y_ROWS)
         points.set_offsets(np.column_stack([est, Y_ROWS]))
         for text, e in zip(values, est):
@@ -148,12 +195,7 @@ def confounding_panel(**initial) -> Panel:
         dots.set_facecolor(faces[j])
         mean_t.set_data(xs, [means[treated].mean()] * 2)
         mean_u.set_data(xs, [means[~treated].mean()] * 2)
-        to_treat.set_linewidth(0.6 + 2.2 * c)
-        to_treat.set_linestyle("--" if c == 0 else "-")
-        label_c.set_text(f"c = {c:g}")
-        drug.set_linewidth(0.6 + 6.0 * effect)
-        drug.set_linestyle("--" if effect == 0 else "-")
-        label_d.set_text(f"δ = {effect:.2f}")
+        _set_diagram(diagram, c, effect)
 
-    moving = [truth, bars, points, *values, dots, mean_t, mean_u, to_treat, drug, label_c, label_d]
+    moving = [truth, limit, bars, points, *values, dots, mean_t, mean_u, *diagram]
     return Panel(fig, draw, SPEC, moving, name="confounding", initial=initial)

@@ -17,9 +17,12 @@ drug's true effect :math:`\delta \ge 0` adds to the outcome.  Who is treated dep
   :math:`P(T_i = 1 \mid s_i) = \operatorname{logistic}(c\,s_i)`, with ``confounding`` c >= 0
   (c = 0: a coin flip);
 * ``"randomised"``: a fair coin per patient, whatever the sickness (c is ignored);
-* ``"crossover"``: every patient is seen on *and* off the drug; the sicker spend more
-  visits on it, :math:`k_i = \operatorname{round}(V \operatorname{logistic}(c\,s_i))` of the
-  V visits, kept within 1..V-1, the visits picked at random.
+* ``"crossover"`` (an on/off, crossover-like design): every patient is seen on *and* off
+  the drug; the sicker spend more visits on it,
+  :math:`k_i = \operatorname{round}(V \operatorname{logistic}(c\,s_i))` of the V visits, kept
+  within 1..V-1, and *which* k_i visits are on the drug is picked at random (a coin within
+  the patient).  With no time trend, period effect or carryover in the model, that random
+  choice and the fixed sickness are what make the within-patient comparison unbiased.
 
 ==================  ====================  ================================================
 symbol              argument              meaning
