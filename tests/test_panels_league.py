@@ -31,7 +31,7 @@ def side_artists(p, k):
     moving = set(map(id, p.live.moving))
     segs = [c for c in ax.collections if id(c) in moving and hasattr(c, "get_segments")]
     dots = [c for c in ax.collections if id(c) in moving and not hasattr(c, "get_segments")]
-    texts = [t for t in ax.texts if id(t) in moving]
+    texts = [t for t in ax.texts if id(t) in moving and t.get_gid() != "school label"]
     assert len(segs) == len(dots) == len(texts) == 1, "the league-table panel changed shape"
     return segs[0], dots[0], texts[0]
 
@@ -56,6 +56,29 @@ def test_league_panel_shows_the_tables_and_flags(panel, fits, level, intake):
         assert np.array_equal(np.all(np.isclose(segs.get_colors(), FLAG), axis=1), red)
         assert text.get_text() == f"{int(flagged.sum())} of {len(e)}"
     assert len(panel.figure.findobj()) == n_artists
+
+
+@pytest.mark.parametrize("level, intake", [(0.95, 0), (0.95, 1), (0.998, 0), (0.5, 1)])
+def test_league_panel_labels_follow_their_schools(panel, fits, level, intake):
+    panel.update(level=level, intake=intake)
+    table = bt.league_table(list(fits.values())[intake])
+    for k, (est, se) in enumerate([("raw", "raw_se"), ("blup", "se")]):
+        ax = panel.figure.axes[k]
+        labels = [t for t in ax.texts if t.get_gid() == "school label"]
+        assert sorted(t.get_text() for t in labels) == ["school 48", "school 54"]
+        order = [str(i) for i in table.index[np.argsort(-table[est].to_numpy(), kind="stable")]]
+        z = special.ndtri(0.5 + level / 2)
+        for t in labels:
+            school = t.get_text().split()[1]
+            x, y = t.get_position()
+            assert y == order.index(school) + 1                          # on the school's row
+            row = table.iloc[[str(i) for i in table.index].index(school)]
+            e, s = row[est], row[se]
+            assert min(abs(x - (e + z * s)), abs(x - (e - z * s)), abs(x - e)) < 0.1 * np.ptp(ax.get_xlim())
+            assert ax.get_xlim()[0] <= x <= ax.get_xlim()[1]
+        flagged = bt.flag_unusual(table[est], table[se], level=level)[np.argsort(-table[est].to_numpy(), kind="stable")]
+        dots = side_artists(panel, k)[1]
+        np.testing.assert_allclose(dots.get_linewidths(), np.where(flagged, 1.4, 0.3))  # flagged: a thick edge, not only a colour
 
 
 def test_league_panel_flags_fewer_with_a_higher_level(panel):

@@ -6,7 +6,9 @@ pupils only, interval ± z·√(σ̂_ε²/n)), right the BLUP (interval ± z·�
 interval excludes 0 is flagged (vermillion); the ``level`` slider moves the threshold and the
 counts; the ``intake`` toggle swaps in the value-added model (``+ standLRT``).  Both tables are
 computed once when the panel is built (:func:`blupteach.league_table`); a move only sets
-segments, offsets, colours and two texts.  Dot size shows the school's number of pupils.
+segments, offsets, colours and texts.  Dot size shows the school's number of pupils; a flagged
+school's dot has a thick black edge (told apart by shape, not only by colour), and the schools in
+``mark`` carry a label that follows them through both tables.
 
 ``funnel_figure`` (static): each school's raw difference from the average against its size,
 with the common-effect and random-effects control limits of :func:`blupteach.funnel_limits`.
@@ -35,6 +37,7 @@ SIDES = {"raw": ("raw mean: own pupils only", "raw", "raw_se", COLORS["no_poolin
          "blup": ("BLUP: shrunk by w", "blup", "se", COLORS["partial_pooling"])}
 FLAG = to_rgba(COLORS["highlight"])
 FAINT = 0.35                     # alpha of a school that is not flagged
+EDGE = (0.3, 1.4)                # dot edge width: not flagged, flagged
 
 
 def exam_fits():
@@ -51,11 +54,12 @@ def _sizes(n) -> np.ndarray:
     return 6 + np.asarray(n, float) / 3
 
 
-def league_table_panel(fits: dict | None = None, **initial) -> Panel:
+def league_table_panel(fits: dict | None = None, *, mark=("48", "54"), **initial) -> Panel:
     """Build the lesson-10 league-table panel; ``fits`` maps the toggle's two labels to random-intercept fits.
 
-    Default: :func:`exam_fits` (the London schools without and with the intake score).
-    Keywords override the slider defaults (``level``, ``intake``).
+    Default: :func:`exam_fits` (the London schools without and with the intake score).  ``mark``:
+    group labels to annotate in both tables ("school 54"; labels not among the groups are
+    ignored).  Keywords override the slider defaults (``level``, ``intake``).
     """
     fits = exam_fits() if fits is None else dict(fits)
     if len(fits) != 2:
@@ -64,6 +68,8 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
     g = len(tables[0])
     if len(tables[1]) != g:
         raise ValueError(f"fits must have the same groups; got {g} and {len(tables[1])}")
+    labels = [[str(i) for i in t.index] for t in tables]               # the two fits may order the groups differently
+    mark = [m for m in map(str, mark) if m in labels[0] and m in labels[1]]
     z_max = special.ndtri(0.5 + SPEC["level"].max / 2)
     rows = np.arange(1, g + 1, dtype=float)
     with building():
@@ -80,22 +86,28 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
             dots = ax.scatter(np.zeros(g), rows, s=_sizes(tables[0]["n"]), color=colour, edgecolor="black",
                               linewidth=0.3, zorder=3)
             count = readout(ax, 0.03, 0.925, ["flagged:"], [f"{g} of {g}"], fontsize=12)
-            art[key] = (segs, dots, count, est, se, colour)
+            names = [ax.text(0, 0, f"school {m}", fontsize=11, va="center", gid="school label",
+                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)) for m in mark]
+            art[key] = (segs, dots, count, est, se, colour, names, pad)
         axes[0].set_ylabel("rank in its own table (1 = highest)")
         axes[0].set_yticks([1, 10, 20, 30, 40, 50, 60, g])
-        handles = [axes[0].scatter([], [], s=40, color=FLAG, edgecolor="black", linewidth=0.3,
-                                   label="flagged: interval excludes the average"),
-                   axes[0].scatter([], [], s=40, color=to_rgba(COLORS["no_pooling"], FAINT), label="not flagged (faint)"),
+        handles = [axes[0].scatter([], [], s=40, color=FLAG, edgecolor="black", linewidth=EDGE[1],
+                                   label="flagged: interval misses 0"),
+                   axes[0].scatter([], [], s=40, color=to_rgba(COLORS["no_pooling"], FAINT), edgecolor="black",
+                                   linewidth=EDGE[0], label="raw mean, not flagged"),
+                   axes[0].scatter([], [], s=40, color=to_rgba(COLORS["partial_pooling"], FAINT), edgecolor="black",
+                                   linewidth=EDGE[0], label="BLUP, not flagged"),
                    axes[0].scatter([], [], s=_sizes(2), color="0.5", label="2 pupils"),
                    axes[0].scatter([], [], s=_sizes(198), color="0.5", label="198 pupils")]
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=11)
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=11)
 
     orders = {(key, k): np.argsort(-t[a[3]].to_numpy(), kind="stable") for key, a in art.items() for k, t in enumerate(tables)}
+    where = [[lab.index(m) for m in mark] for lab in labels]            # position of each marked group in each table
 
     def draw(level, intake):
         t = tables[int(intake)]
         z = special.ndtri(0.5 + level / 2)
-        for key, (segs, dots, count, est, se, colour) in art.items():
+        for key, (segs, dots, count, est, se, colour, names, pad) in art.items():
             order = orders[(key, int(intake))]
             e, s = t[est].to_numpy()[order], t[se].to_numpy()[order]
             flagged = flag_unusual(e, s, level=level)
@@ -106,9 +118,23 @@ def league_table_panel(fits: dict | None = None, **initial) -> Panel:
             dots.set_offsets(np.column_stack([e, rows]))
             dots.set_facecolor(colours)
             dots.set_sizes(_sizes(t["n"].to_numpy()[order]))
+            dots.set_linewidths(np.where(flagged, EDGE[1], EDGE[0]))
             count.set_text(f"{int(flagged.sum())} of {g}")
+            rank = np.argsort(order)                                     # group -> its row in this table
+            left, right = segs.axes.get_xlim()
+            for name, i in zip(names, where[int(intake)]):
+                r = rank[i]
+                low, top = e[r] - z * s[r], e[r] + z * s[r]
+                if top + 12 * pad < right:                                # past the bar's right end
+                    x, ha = top + pad, "left"
+                elif low - 12 * pad > left:                               # before its left end
+                    x, ha = low - pad, "right"
+                else:                                                     # on the bar, beside the dot
+                    x, ha = e[r] + pad, "left"
+                name.set_position((x, rows[r]))
+                name.set_horizontalalignment(ha)
 
-    moving = [a for key in art for a in art[key][:3]]
+    moving = [a for key in art for a in (*art[key][:3], *art[key][6])]
     return Panel(fig, draw, SPEC, moving, name="league_table", initial=initial)
 
 
