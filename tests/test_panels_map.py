@@ -138,3 +138,29 @@ def test_figures_fit_the_course_width(panel, sids):
     for fig in (panel.figure, bt.panels.rate_births_figure(r)[0], bt.panels.rate_funnel_figure(r)[0]):
         assert fig.get_figwidth() <= 8.5
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_colour_scale_is_centred_on_the_state_rate(panel, sids):
+    """Diverging scale: the state's rate m gets the middle colour, rates above TOP the over colour."""
+    _, r = sids
+    assert rate_maps.CENTRE == pytest.approx(1000 * r.m, rel=1e-7), "the neutral colour sits at spdep's m"
+    assert rate_maps.NORM(1000 * r.m) == pytest.approx(0.5, abs=1e-6)
+    raw = 1000 * r.table["rate"]
+    over = rate_maps.CMAP(rate_maps.NORM(raw.to_numpy()))
+    dark = np.asarray(rate_maps.CMAP.get_over())
+    assert set(raw.index[np.all(np.isclose(over, dark), axis=1)]) == {"Anson", "Northampton"}, "only the two raw rates above 6"
+    assert not np.allclose(dark, rate_maps.CMAP(1.0)) and not np.allclose(dark, rate_maps.CMAP(0.0))
+
+
+def test_rate_funnel_figure_outer_limit_is_998(sids):
+    _, r = sids
+    fig, ax = bt.panels.rate_funnel_figure(r)
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    n = lines[0].get_xdata()
+    z = 3.090232306167813                                                   # normal quantile at 0.999
+    outer = 1000 * (r.m + z * np.sqrt(r.a + r.m / n))
+    assert any(np.allclose(ln.get_ydata(), outer, rtol=1e-9) for ln in lines), "the 99.8% overdispersed limit"
+    lim = funnel_limits(r.table["population"], r.m, r.m, sigma_b2=r.a, level=0.998)
+    out = r.table.index[(r.table["rate"] > lim["upper"].to_numpy()) | (r.table["rate"] < lim["lower"].to_numpy())]
+    assert list(out) == ["Anson"]
+    plt.close(fig)

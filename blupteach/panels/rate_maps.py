@@ -12,12 +12,19 @@ between-county variance of the true rates).  One slider moves σ_b² on a log sc
 (deaths per 1,000 births)²: at its top every w is near 1 and the right map is the raw map; at its
 bottom every w is near 0 and every county shows the state's rate m.  It opens at Marshall's
 estimate (:func:`blupteach.eb_rates`).  Below the maps: each county's w against its births, the
-curve at the slider's σ_b² and, dashed, at Marshall's.  A move only sets the right map's
-``set_array``, the dots' offsets, the curve and a readout.
+curve at the slider's σ_b² and, dashed green on top of it, at Marshall's.  A move only sets the
+right map's ``set_array``, the dots' offsets, the curve and a readout.
 
-``rate_births_figure`` (static): raw rate against births (log scale), an arrow from each raw
+Colour scale: diverging (ColorBrewer's PuOr, purple low, orange high; built for the common
+colour-vision deficiencies), centred on the state's rate m (2.02 per 1,000) as on a map of
+standardised ratios, so that smoothing reads as fading to the neutral middle.  It runs from 0 to
+``TOP`` = 6 per 1,000; the two raw rates above that (Anson 9.6, Northampton 6.3) get the
+``over`` colour, the darkest brown, shown by the colour bar's arrow.
+
+``rate_births_figure`` (static): raw rate against births (log scale), a line from each raw
 rate to its smoothed rate.  ``rate_funnel_figure`` (static): raw rates with the common-effect
-and the overdispersed control limits of :func:`blupteach.funnel.funnel_limits`.
+and the overdispersed control limits of :func:`blupteach.funnel.funnel_limits` at 95% and, for
+the overdispersed ones, also at 99.8% (Spiegelhalter's second pair of limits).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
 
 from ..datasets import load, load_counties
 from ..funnel import funnel_limits
@@ -36,8 +43,14 @@ from ..widgets import Panel, Slider
 
 PER = 1000.0                      # rates are shown per 1,000 births
 UNITS = "SIDS deaths per 1,000 births"
-CMAP = colormaps["viridis"]       # sequential, colour-blind safe, one scale for both maps
-NORM = Normalize(0.0, 10.0)       # covers the raw rates 0 .. 9.6 per 1,000 (1974-78)
+CENTRE = 2.0214449                # the state's rate m 1974-78 per 1,000 (spdep's EBest): the neutral colour
+TOP = 6.0                         # rates above it (Anson 9.6, Northampton 6.3 raw) get the over colour
+# diverging, colour-blind safe, one scale for both maps; its darkest 10% at each end left out, so that
+# the over colour (the darkest brown) stands apart from the 6-per-1,000 orange and the zeros' purple
+CMAP = ListedColormap(colormaps["PuOr_r"](np.linspace(0.1, 0.9, 256)), name="PuOr_r_over").with_extremes(
+    over=colormaps["PuOr_r"](1.0))
+NORM = TwoSlopeNorm(CENTRE, vmin=0.0, vmax=TOP)           # 0 .. m .. 6 per 1,000 onto the map's two halves
+OUTER = 0.998                     # Spiegelhalter's (2005) outer funnel limits, about 3 standard errors
 SPAN = 1000.0                     # the slider runs from Marshall's a / SPAN to a * SPAN
 BIRTHS_GRID = np.unique(np.round(np.geomspace(200, 25_000, 120)))   # whole births: n counts people
 
@@ -69,7 +82,7 @@ def _map_axes(ax, rings, owner, values, title):
     coll.set_array(np.asarray(values)[owner])
     ax.add_collection(coll)
     gaps = np.concatenate([np.vstack([r, [np.nan, np.nan]]) for r in rings])
-    (borders,) = ax.plot(gaps[:, 0], gaps[:, 1], color="white", lw=0.4, zorder=coll.get_zorder() + 0.5)
+    (borders,) = ax.plot(gaps[:, 0], gaps[:, 1], color="0.45", lw=0.4, zorder=coll.get_zorder() + 0.5)
     xy = np.concatenate(rings)
     ax.set(xlim=(xy[:, 0].min() - 0.05, xy[:, 0].max() + 0.05), ylim=(xy[:, 1].min() - 0.05, xy[:, 1].max() + 0.05))
     ax.set_aspect("equal")
@@ -113,15 +126,18 @@ def risk_map_panel(**initial) -> Panel:
         ax_w = fig.add_subplot(axes[0, 0].get_gridspec()[1, :])
         raw_map, _ = _map_axes(ax_raw, rings, owner, raw, r"raw rate $r_i = y_i/n_i$")
         eb_map, eb_borders = _map_axes(ax_eb, rings, owner, raw, r"smoothed $m + w_i(r_i - m)$")
-        fig.colorbar(raw_map, ax=[ax_raw, ax_eb], location="bottom", shrink=0.55, aspect=30, label=UNITS)
+        bar = fig.colorbar(raw_map, ax=[ax_raw, ax_eb], location="bottom", shrink=0.55, aspect=30, label=UNITS,
+                           extend="max", ticks=[0, 1, CENTRE, 4, 6])
+        bar.ax.set_xticklabels(["0", "1", f"m = {CENTRE:.2f}", "4", "6"])
 
         # headroom above w = 1 for the legend, so that no dot runs under it at any slider value
         ax_w.set(xscale="log", xlim=(200, 25_000), ylim=(-0.03, 1.34), yticks=[0, 0.25, 0.5, 0.75, 1],
                  xlabel="births 1974–78 $n_i$ (log scale)", ylabel="weight $w_i$")
         ax_w.set_title(r"$w_i = n_i\sigma_b^2 / (n_i\sigma_b^2 + m)$", loc="left", fontsize=13)
         w_marshall, _ = smoothed(rates, a)
-        ax_w.plot(BIRTHS_GRID, shrinkage_weight(BIRTHS_GRID, rates.a, rates.m), ls="--", lw=1.5,
-                  color=COLORS["complete_pooling"], label="at Marshall's estimate")
+        # drawn over the moving curve (green, as σ_b² = a in the funnel plot): seen at the default too
+        ax_w.plot(BIRTHS_GRID, shrinkage_weight(BIRTHS_GRID, rates.a, rates.m), ls="--", lw=1.5, zorder=2.5,
+                  color=COLORS["alt"], label="at Marshall's estimate")
         (curve,) = ax_w.plot([], [], color=COLORS["partial_pooling"], lw=2.5, label=r"at your $\sigma_b^2$")
         (dots,) = ax_w.plot(n, w_marshall, "o", ms=4.5, color=COLORS["partial_pooling"], zorder=3, label="a county")
         ax_w.legend(loc="upper left", ncols=3, frameon=False, fontsize=11, handletextpad=0.4, columnspacing=1.2)
@@ -142,7 +158,7 @@ def risk_map_panel(**initial) -> Panel:
 
 
 def rate_births_figure(rates, *, label: int = 3):
-    """Raw rate against births (log scale), an arrow to each smoothed rate; the ``label`` highest raw rates named.
+    """Raw rate against births (log scale), a line to each smoothed rate; the ``label`` highest raw rates named.
 
     ``rates`` is an :class:`~blupteach.EBRates` (its table's index names the areas).  Returns ``(fig, ax)``.
     """
@@ -162,16 +178,18 @@ def rate_births_figure(rates, *, label: int = 3):
     return fig, ax
 
 
-def rate_funnel_figure(rates, *, level: float = 0.95):
+def rate_funnel_figure(rates, *, level: float = 0.95, outer: float = OUTER):
     """Funnel plot of raw rates: the common-effect (σ_b² = 0) and the overdispersed (σ_b² = a) limits at ``level``.
 
     Limits from :func:`blupteach.funnel.funnel_limits` with μ = m and σ_ε² = m (Poisson variance per
-    person), drawn per 1,000; areas outside the overdispersed limits are named.  Returns ``(fig, ax)``.
+    person), drawn per 1,000, lower limits cut at 0; the overdispersed limits also at ``outer``
+    (dotted); areas outside the overdispersed limits at ``level`` are named.  Returns ``(fig, ax)``.
     """
     t = rates.table
     n, raw = t["population"].to_numpy(), PER * t["rate"].to_numpy()
     common = funnel_limits(BIRTHS_GRID, rates.m, rates.m, level=level)
     over = funnel_limits(BIRTHS_GRID, rates.m, rates.m, sigma_b2=rates.a, level=level)
+    wide = funnel_limits(BIRTHS_GRID, rates.m, rates.m, sigma_b2=rates.a, level=outer)
     at_n = funnel_limits(n, rates.m, rates.m, sigma_b2=rates.a, level=level)
     outside = (raw < PER * at_n["lower"].to_numpy()) | (raw > PER * at_n["upper"].to_numpy())
     with building():
@@ -180,12 +198,13 @@ def rate_funnel_figure(rates, *, level: float = 0.95):
         ax.axhline(PER * rates.m, color=COLORS["complete_pooling"], lw=2)
         pct = f"{100 * level:g}%"
         for lim, style, text in ((common, dict(color=COLORS["complete_pooling"], ls="--"), f"{pct}, every county alike"),
-                                 (over, dict(color=COLORS["alt"], ls="-"), f"{pct}, counties differ ($\\sigma_b^2 = a$)")):
+                                 (over, dict(color=COLORS["alt"], ls="-"), f"{pct}, counties differ ($\\sigma_b^2 = a$)"),
+                                 (wide, dict(color=COLORS["alt"], ls=":"), f"{100 * outer:g}%, counties differ")):
             ax.plot(lim["n"], PER * lim["upper"], lw=2, label=text, **style)
             ax.plot(lim["n"], PER * lim["lower"].clip(lower=0), lw=2, **style)
         ax.scatter(n, raw, s=26, color=COLORS["no_pooling"], zorder=3, label="raw rate $r_i$")
         ax.scatter(n[outside], raw[outside], s=60, facecolor="none", edgecolor=COLORS["highlight"], lw=2, zorder=4,
-                   label="outside the green limits")
+                   label=f"outside the {pct} green limits")
         for i in np.flatnonzero(outside):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(7, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
