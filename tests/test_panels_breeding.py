@@ -33,7 +33,7 @@ def artists(p):
     ax_s, ax_a = p.figure.axes[:2]
     moving = set(map(id, p.live.moving))
     dots = {}
-    for g, (label, colour) in mod.GROUPS.items():
+    for g, (label, *_) in mod.GROUPS.items():
         found = [c for c in ax_s.collections if id(c) in moving and c.get_label() == label]
         assert len(found) == 1, f"one scatter for {g}"
         dots[g] = found[0]
