@@ -86,7 +86,7 @@ from .stein import SteinRisk, james_stein, stein_factor, stein_risk
 from .smallarea import EBRates, eb_rates
 from .pedigree import inbreeding, inverse_relationship, mendelian_variance, relationship_matrix
 from .simulate import simulate_pedigree
-from .simulate import HerdSample, simulate_herd_records
+from .simulate import HerdSample, simulate_herd_records, simulate_herd_replicates
 from .breeding import AnimalModel, animal_model
 from .report import Report, report
 from .simulate import TreatmentSample, simulate_treatment
@@ -190,6 +190,7 @@ __all__ = [
     "inverse_relationship",
     "simulate_pedigree",
     "simulate_herd_records",
+    "simulate_herd_replicates",
     "HerdSample",
     "animal_model",
     "AnimalModel",

@@ -21,6 +21,9 @@ PEV                      ``pev``         :math:`\operatorname{Var}(\hat a_i - a_
 accuracy                 ``accuracy``    :math:`\sqrt{1 - \mathrm{PEV}_i/((1 + F_i)\sigma_a^2)}`, corr(â, a)
 =======================  ==============  =================================================
 
+``animal_model(..., replicates=Y)`` also solves the same equations for many record vectors
+(one factorisation of the coefficient matrix), for simulations that replicate a herd.
+
 Used by lesson 09 (breeding values).
 """
 
@@ -57,6 +60,9 @@ class AnimalModel:
         ``"known variances"`` or ``"REML"``.
     fit : LmmFit or None
         The REML fit when the variances were estimated.
+    replicates : ndarray of shape (reps, animals) or None
+        The BLUPs for each row of ``replicates`` given to :func:`animal_model` (same equations,
+        other records), animals in the pedigree's order.
     """
 
     breeding_values: pd.DataFrame
@@ -65,6 +71,7 @@ class AnimalModel:
     sigma_e2: float
     method: str
     fit: LmmFit | None = None
+    replicates: np.ndarray | None = None
 
     @property
     def h2(self) -> float:
@@ -113,7 +120,27 @@ def _pedigree_codes(pedigree) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     return labels, codes[0], codes[1]
 
 
-def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) -> AnimalModel:
+def _relationships(data, pedigree):
+    """The pedigree's labels and A (labelled), after checking that every record's animal is in it."""
+    labels, s, d = _pedigree_codes(pedigree)
+    A = pd.DataFrame(relationship_matrix(s, d), index=labels, columns=labels)
+    unknown = ~data["animal"].isin(labels)
+    if unknown.any():
+        raise ValueError(f"data has records of animal(s) {pd.unique(data['animal'][unknown]).tolist()[:3]} "
+                         f"that are not in the pedigree")
+    return labels, A
+
+
+def _design(full, data, A):
+    """The design of ``full`` on ``data``, Z (records, animals) dense, and each record's animal row."""
+    des = build_design(full, data, {"animal": A})
+    codes = des.blocks[0].codes
+    Z = np.zeros((des.y.size, len(A)))
+    Z[np.arange(des.y.size), codes] = 1.0
+    return des, Z, codes
+
+
+def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None, replicates=None) -> AnimalModel:
     r"""Return breeding values of every animal in ``pedigree`` from the records in ``data``.
 
     Solves :math:`\begin{pmatrix} X'X & X'Z \\ Z'X & Z'Z + \alpha A^{-1} \end{pmatrix}
@@ -132,6 +159,11 @@ def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) 
         0, NaN or None.
     sigma_a2, sigma_e2 : float or None, keyword-only
         Known variances (both), or None for both to be estimated by REML.
+    replicates : array_like of shape (reps, records) or None, keyword-only
+        Other records for the same design, one row per replicate in the order of ``data``'s
+        rows (e.g. simulated herds on the same pedigree): their BLUPs, from the same
+        factorisation of the coefficient matrix (which does not depend on the records), are
+        returned as ``.replicates``.
 
     Returns
     -------
@@ -142,7 +174,7 @@ def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) 
     ValueError
         A pedigree fault (naming the animal); a record of an animal not in the pedigree;
         only one of the two variances given; a variance <= 0; a formula that already has a
-        random term.
+        random term; ``replicates`` not of shape (reps, records) or not finite.
 
     Examples
     --------
@@ -151,6 +183,9 @@ def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) 
     >>> am = animal_model(rec, "y ~ 1", ped, sigma_a2=1.0, sigma_e2=1.0)
     >>> am.breeding_values["breeding_value"].round(3).tolist()   # 3: the mean of its parents'
     [0.5, -0.5, 0.0]
+    >>> animal_model(rec, "y ~ 1", ped, sigma_a2=1.0, sigma_e2=1.0,
+    ...              replicates=[[2.0, 0.0], [0.0, 0.0]]).replicates.round(3).tolist()
+    [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]]
     """
     if (sigma_a2 is None) != (sigma_e2 is None):
         raise ValueError("give both sigma_a2 and sigma_e2 (known variances) or neither (REML estimates both)")
@@ -158,12 +193,14 @@ def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) 
         raise ValueError("formula must be the fixed part only (e.g. 'wwg ~ 0 + sex'); (1 | animal) is added")
     if not isinstance(data, pd.DataFrame) or "animal" not in data.columns:
         raise ValueError("data must be a pandas DataFrame with an 'animal' column naming each record's animal")
-    labels, s, d = _pedigree_codes(pedigree)
-    A = pd.DataFrame(relationship_matrix(s, d), index=labels, columns=labels)
-    unknown = ~data["animal"].isin(labels)
-    if unknown.any():
-        raise ValueError(f"data has records of animal(s) {pd.unique(data['animal'][unknown]).tolist()[:3]} "
-                         f"that are not in the pedigree")
+    if replicates is not None:
+        replicates = np.asarray(replicates, dtype=float)
+        if replicates.ndim != 2 or replicates.shape[1] != len(data):
+            raise ValueError(f"replicates must have shape (reps, {len(data)}): one row of records per replicate; "
+                             f"got {replicates.shape}")
+        if not np.isfinite(replicates).all():
+            raise ValueError("replicates has NaN or infinite records")
+    labels, A = _relationships(data, pedigree)
     full = f"{formula} + (1 | animal)"
     fit = None
     if sigma_a2 is None:
@@ -175,19 +212,21 @@ def animal_model(data, formula: str, pedigree, *, sigma_a2=None, sigma_e2=None) 
         sigma_a2 = float(check_variance(sigma_a2, "sigma_a2", positive=True))
         sigma_e2 = float(check_variance(sigma_e2, "sigma_e2", positive=True))
         method = "known variances"
-    des = build_design(full, data, {"animal": A})
-    codes = des.blocks[0].codes
-    Z = np.zeros((des.y.size, len(labels)))
-    Z[np.arange(des.y.size), codes] = 1.0
+    des, Z, codes = _design(full, data, A)
     sol = mme(des.X, Z, sigma_a2 * A.to_numpy(), sigma_e2, des.y)
     p = des.X.shape[1]
     q = len(labels)
     # PEV_i = (C^-1)_ii over the a-block (R = sigma_e2 I is inside C): solve, never invert
-    pev = np.diag(linalg.solve(sol.C, np.eye(p + q)[:, p:], assume_a="pos")[p:])
+    factor = linalg.cho_factor(sol.C)
+    pev = np.diag(linalg.cho_solve(factor, np.eye(p + q)[:, p:])[p:])
+    reps = None
+    if replicates is not None:                    # same C, one right-hand side (X'y; Z'y)/σ_ε² per replicate
+        reps = linalg.cho_solve(factor, np.vstack([des.X.T, Z.T]) @ replicates.T / sigma_e2)[p:].T
     var_a = sigma_a2 * np.diag(A.to_numpy())     # Var(a_i) = (1 + F_i) sigma_a2
     bv = pd.DataFrame({"breeding_value": sol.b_hat, "pev": pev,
                        "accuracy": np.sqrt(np.maximum(1.0 - pev / var_a, 0.0)),
                        "records": np.bincount(codes, minlength=len(labels))},
                       index=pd.Index(labels, name="animal"))
     return AnimalModel(breeding_values=bv, fixef=pd.Series(sol.beta_hat, index=des.xnames),
-                       sigma_a2=sigma_a2, sigma_e2=sigma_e2, method=method, fit=fit)
+                       sigma_a2=sigma_a2, sigma_e2=sigma_e2, method=method, fit=fit, replicates=reps)
+

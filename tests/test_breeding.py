@@ -99,3 +99,22 @@ def test_inputs_unchanged():
     animal_model(rec, "wwg ~ 0 + sex", ped, sigma_a2=20, sigma_e2=40)
     pd.testing.assert_frame_equal(ped, PED)
     pd.testing.assert_frame_equal(rec, REC)
+
+
+def test_replicates_are_the_same_equations_with_other_records():
+    # Mrode's two sexes and pedigree; each replicate row solved on its own must give the same BLUPs
+    Y = np.array([[4.5, 2.9, 3.9, 3.5, 5.0], [5.0, 3.0, 2.0, 4.0, 6.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    am = animal_model(REC, "wwg ~ 0 + sex", PED, sigma_a2=20, sigma_e2=40, replicates=Y)
+    assert am.replicates.shape == (3, 8)
+    for k, y in enumerate(Y):
+        one = animal_model(REC.assign(wwg=y), "wwg ~ 0 + sex", PED, sigma_a2=20, sigma_e2=40)
+        np.testing.assert_allclose(am.replicates[k], one.breeding_values["breeding_value"], atol=1e-12)
+    assert am.replicates[0] == pytest.approx(MRODE_BV, abs=6e-4)          # row 0 is Mrode's records
+    assert animal_model(REC, "wwg ~ 0 + sex", PED, sigma_a2=20, sigma_e2=40).replicates is None
+
+
+@pytest.mark.parametrize("Y, match", [(np.zeros((2, 4)), r"shape \(reps, 5\)"), (np.zeros(5), "shape"),
+                                      (np.full((2, 5), np.nan), "NaN")])
+def test_bad_replicates(Y, match):
+    with pytest.raises(ValueError, match=match):
+        animal_model(REC, "wwg ~ 0 + sex", PED, sigma_a2=20, sigma_e2=40, replicates=Y)

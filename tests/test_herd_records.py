@@ -81,3 +81,16 @@ def test_inputs_unchanged_and_public():
     simulate_herd_records(sire, dam, sigma_a2=1.0, sigma_e2=1.0, recorded=rec, seed=0)
     assert sire.tolist() == SIRE and dam.tolist() == DAM and (rec == REC).all()
     assert bt.simulate_herd_records is simulate_herd_records and "simulate_herd_records" in bt.__all__
+
+
+def test_replicates_are_herds_of_their_own_seeds():
+    a, y = bt.simulate_herd_replicates(SIRE, DAM, sigma_a2=4.0, sigma_e2=9.0, recorded=REC, seeds=[3, 5, 8], mu=10.0)
+    assert a.shape == (3, 6) and y.shape == (3, 4)
+    for k, seed in enumerate([3, 5, 8]):
+        herd = simulate_herd_records(SIRE, DAM, sigma_a2=4.0, sigma_e2=9.0, recorded=REC, seed=seed, mu=10.0)
+        np.testing.assert_allclose(a[k], herd.pedigree["a"], rtol=1e-12)
+        np.testing.assert_allclose(y[k], herd.records["y"], rtol=1e-12)
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        bt.simulate_herd_replicates(SIRE, DAM, sigma_a2=4.0, sigma_e2=9.0, recorded=REC, seeds=[3])
+    with pytest.raises(ValueError, match="recorded must be"):
+        bt.simulate_herd_replicates(SIRE, DAM, sigma_a2=4.0, sigma_e2=9.0, recorded=REC[:3], seeds=[3, 4])

@@ -33,7 +33,7 @@ def artists(p):
     ax_s, ax_a = p.figure.axes[:2]
     moving = set(map(id, p.live.moving))
     dots = {}
-    for g, (label, colour) in mod.GROUPS.items():
+    for g, (label, *_) in mod.GROUPS.items():
         found = [c for c in ax_s.collections if id(c) in moving and c.get_label() == label]
         assert len(found) == 1, f"one scatter for {g}"
         dots[g] = found[0]
@@ -81,16 +81,37 @@ def test_off_grid_value_snaps_to_the_nearest_grid_point(panel):
     assert not np.array_equal(at_grid[0], artists(panel)[0]["cows"].get_offsets())
 
 
-def test_colours_one_per_meaning(panel):
+def test_one_blup_colour_one_shape_per_group(panel):
     dots, _ = artists(panel)
-    assert matplotlib.colors.to_hex(dots["cows"].get_facecolor()[0]) == COLORS["partial_pooling"].lower()
-    assert len({matplotlib.colors.to_hex(d.get_facecolor()[0]) for d in dots.values()}) == 3
+    assert {matplotlib.colors.to_hex(d.get_facecolor()[0]) for d in dots.values()} == {COLORS["partial_pooling"].lower()}
+    shapes = {g: d.get_paths()[0].vertices.round(6).tobytes() for g, d in dots.items()}
+    assert len(set(shapes.values())) == 3, "all three groups are BLUPs: told apart by marker shape"
+
+
+def test_delivered_is_each_animals_correlation_across_replicate_herds():
+    (truth, bv, acc, delivered), groups = mod.breeding_grid(SIRE, DAM, RECORDED, sigma_p2=10.0, seed=6)
+    k = int(np.argmin(np.abs(mod.H2_GRID - 0.5)))
+    seeds = 6 + np.arange(mod.REPS)
+    a = np.array([bt.simulate_herd_records(SIRE, DAM, sigma_a2=5.0, sigma_e2=5.0, recorded=RECORDED, seed=s)
+                  .pedigree["a"] for s in seeds[:3]])
+    a_all, Y = bt.simulate_herd_replicates(SIRE, DAM, sigma_a2=5.0, sigma_e2=5.0, recorded=RECORDED, seeds=seeds)
+    np.testing.assert_allclose(a_all[:3], a, rtol=1e-12)
+    i = int(np.flatnonzero(groups["cows"])[0])
+    herds = []
+    for s in seeds:                                             # the slow way: one animal_model per herd
+        h = bt.simulate_herd_records(SIRE, DAM, sigma_a2=5.0, sigma_e2=5.0, recorded=RECORDED, seed=s)
+        am = bt.animal_model(h.records, "y ~ 1", h.pedigree[["animal", "sire", "dam"]], sigma_a2=5.0, sigma_e2=5.0)
+        herds.append((am.breeding_values["breeding_value"].iat[i], h.pedigree["a"].iat[i]))
+    assert delivered[k, i] == pytest.approx(np.corrcoef(np.array(herds).T)[0, 1], rel=1e-9)
+    # the promise is kept: across herds, each group's mean correlation is near its mean accuracy
+    for g, m in groups.items():
+        assert abs(delivered[k, m].mean() - acc[k, m].mean()) < 0.08, g
 
 
 def test_default_panel_is_the_lessons_herd():
-    (truth, bv, acc), groups = mod.breeding_grid()
+    (truth, bv, acc, _), groups = mod.breeding_grid()
     s, d = bt.simulate_pedigree(4, 60, sires=3, seed=mod.SEED)
-    (truth2, _, _), _ = mod.breeding_grid(s, d, mod.dairy_recorded(4, 60), seed=mod.SEED)
+    (truth2, _, _, _), _ = mod.breeding_grid(s, d, mod.dairy_recorded(4, 60), seed=mod.SEED)
     assert truth is truth2 and truth.shape == (mod.H2_GRID.size, 240)       # cached: built once
     assert groups["cows"].sum() == 90 and groups["bulls"].sum() == 6
     young = acc[:, groups["young"]].mean(axis=1)

@@ -9,10 +9,14 @@ fixed and the slider sets :math:`h^2 = \sigma_a^2/\sigma_p^2`; the herd's standa
 the same (one seed), so a move rescales the same animals.
 
 Left: predicted against true breeding value in units of :math:`\sigma_a` (so the animals keep
-their places across the slider and only the predictions move), one colour per group.
+their places across the slider and only the predictions move), one marker shape per group (all
+are BLUPs: one colour).
 Right: each group's mean accuracy :math:`\sqrt{1 - \mathrm{PEV}/((1+F)\sigma_a^2)}` (the
-model's promise, lines) and the correlation of â with the simulated a across the group's
-animals (what it delivered, dots), against :math:`h^2`; markers show the current value.
+model's promise, lines) and what it delivered (dots): for each animal, the correlation of â
+with the simulated a across ``REPS`` replicate herds on the same pedigree
+(:func:`blupteach.simulate_herd_replicates`, seeds ``seed``, ``seed + 1``, ...), averaged over
+the group's animals, against :math:`h^2`; markers show the current value.  (A correlation
+across the animals of one herd would be noisy: the lesson's herd has only 6 bulls.)
 
 Everything is solved when the panel is built, by :func:`blupteach.animal_model` at every
 value of the slider's grid (a move only picks a grid point and moves markers).
@@ -24,9 +28,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from matplotlib.lines import Line2D
+
 from ..breeding import animal_model
 from ..plots import COLORS, building, new_figure, readout
-from ..simulate import simulate_herd_records, simulate_pedigree
+from ..simulate import simulate_herd_records, simulate_herd_replicates, simulate_pedigree
 from ..widgets import Panel, Slider
 
 H2_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
@@ -36,10 +42,12 @@ SPEC = {"h2": Slider(0.05, 0.95, 0.3, step=0.05, label=r"heritability $h^2 = \si
 HERD = {"generations": 4, "per_generation": 60, "sires": 3}
 SIGMA_P2 = 60.0
 SEED = 9
-GROUPS = {
-    "cows": ("cow: own record", COLORS["partial_pooling"]),
-    "bulls": ("bull: daughters' records", COLORS["alt"]),
-    "young": ("young: no own or offspring record", COLORS["highlight"]),
+REPS = 100                        # replicate herds behind each delivered-accuracy dot
+BLUP = COLORS["partial_pooling"]  # every group's prediction is a BLUP: one colour, one shape per group
+GROUPS = {                        # label, marker, line style, marker size (points²)
+    "cows": ("cow: own record", "o", "-", 16),
+    "bulls": ("bull: daughters' records", "s", "--", 60),
+    "young": ("young: no own or offspring record", "^", ":", 20),
 }
 
 
@@ -62,22 +70,35 @@ def herd_groups(sire, dam, recorded) -> dict:
 
 @lru_cache(maxsize=4)
 def _solve_grid(sire: tuple, dam: tuple, recorded: tuple, sigma_p2: float, seed: int):
-    """True and predicted breeding values and accuracies at every h² of the grid (pure, so cached)."""
-    truth, bv, acc = [], [], []
+    """True and predicted breeding values, accuracies and the across-herd correlation of â with a
+    (one per animal, over ``REPS`` replicate herds) at every h² of the grid (pure, so cached)."""
+    truth, bv, acc, delivered = [], [], [], []
+    seeds = seed + np.arange(REPS)
     for h2 in H2_GRID:
         sigma_a2, sigma_e2 = h2 * sigma_p2, (1 - h2) * sigma_p2
         herd = simulate_herd_records(sire, dam, sigma_a2=sigma_a2, sigma_e2=sigma_e2,
                                      recorded=np.array(recorded), seed=seed)
+        a, Y = simulate_herd_replicates(sire, dam, sigma_a2=sigma_a2, sigma_e2=sigma_e2,
+                                        recorded=np.array(recorded), seeds=seeds)
         am = animal_model(herd.records, "y ~ 1", herd.pedigree[["animal", "sire", "dam"]],
-                          sigma_a2=sigma_a2, sigma_e2=sigma_e2)
+                          sigma_a2=sigma_a2, sigma_e2=sigma_e2, replicates=Y)
         truth.append(herd.pedigree["a"].to_numpy())
         bv.append(am.breeding_values["breeding_value"].to_numpy())
         acc.append(am.breeding_values["accuracy"].to_numpy())
-    return np.array(truth), np.array(bv), np.array(acc)
+        delivered.append(_across_herds(am.replicates, a))
+    return np.array(truth), np.array(bv), np.array(acc), np.array(delivered)
+
+
+def _across_herds(x, y) -> np.ndarray:
+    """Per column (animal), the correlation over rows (herds); 0 where either does not vary."""
+    x, y = x - x.mean(axis=0), y - y.mean(axis=0)
+    den = np.sqrt((x ** 2).sum(axis=0) * (y ** 2).sum(axis=0))
+    return np.divide((x * y).sum(axis=0), den, out=np.zeros(x.shape[1]), where=den > 1e-12)
 
 
 def breeding_grid(sire=None, dam=None, recorded=None, *, sigma_p2: float = SIGMA_P2, seed: int = SEED):
-    """``(truth, bv, accuracy)``, arrays of shape (grid, animals), and the group masks, for the panel's herd."""
+    """``(truth, bv, accuracy, delivered)``, arrays of shape (grid, animals), and the group masks, for the
+    panel's herd (``delivered``: each animal's correlation of â with a across ``REPS`` replicate herds)."""
     if sire is None:
         sire, dam = simulate_pedigree(**HERD, seed=seed)
         recorded = dairy_recorded(HERD["generations"], HERD["per_generation"])
@@ -87,16 +108,12 @@ def breeding_grid(sire=None, dam=None, recorded=None, *, sigma_p2: float = SIGMA
     return arrays, herd_groups(sire, dam, recorded)
 
 
-def _corr(x, y) -> float:
-    return float(np.corrcoef(x, y)[0, 1]) if x.size > 2 and x.std() > 0 and y.std() > 0 else 0.0
-
-
 def breeding_values_panel(sire=None, dam=None, recorded=None, *, sigma_p2: float = SIGMA_P2, seed: int = SEED,
                           **initial) -> Panel:
     """Build the lesson-09 panel for a herd (default: the lesson's); keywords override the slider default (``h2``)."""
-    (truth, bv, acc), groups = breeding_grid(sire, dam, recorded, sigma_p2=sigma_p2, seed=seed)
+    (truth, bv, acc, delivered), groups = breeding_grid(sire, dam, recorded, sigma_p2=sigma_p2, seed=seed)
     mean_acc = {g: acc[:, m].mean(axis=1) for g, m in groups.items()}
-    corr = {g: np.array([_corr(bv[k, m], truth[k, m]) for k in range(H2_GRID.size)]) for g, m in groups.items()}
+    corr = {g: delivered[:, m].mean(axis=1) for g, m in groups.items()}
     sd_a = np.sqrt(H2_GRID * sigma_p2)[:, None]          # σ_a at each h²: plot in units of σ_a
     z_true, z_hat = truth / sd_a, bv / sd_a               # z_true is the same at every h² (one seed)
     shown = np.any(list(groups.values()), axis=0)
@@ -108,21 +125,22 @@ def breeding_values_panel(sire=None, dam=None, recorded=None, *, sigma_p2: float
         ax_s.plot([-top, top], [-top, top], color=COLORS["truth"], lw=1, ls="--")
         ax_s.text(0.5 * top, 0.85 * top, r"$\hat a = a$", ha="right", va="center", fontsize=11)
         ax_s.axhline(0, color=COLORS["complete_pooling"], lw=0.8)
-        dots = {g: ax_s.scatter(np.zeros(0), np.zeros(0), s=22 if g == "cows" else 40, color=c, alpha=0.75, label=lab,
-                                edgecolor="none" if g == "cows" else "black", linewidth=0.5,
-                                zorder=2 if g == "cows" else 3)
-                for g, (lab, c) in GROUPS.items()}
+        dots = {g: ax_s.scatter(np.zeros(0), np.zeros(0), s=size, marker=mk, color=BLUP, label=lab,
+                                alpha=0.9 if g == "bulls" else 0.45, edgecolor="black" if g == "bulls" else "none",
+                                linewidth=0.6, zorder=3 if g == "bulls" else 2)
+                for g, (lab, mk, _, size) in GROUPS.items()}
         ax_a.set(xlim=(0, 1), ylim=(0, 1), xlabel="heritability $h^2$", ylabel="accuracy",
                  title="promised (line), delivered (dots)")
-        for g, (lab, c) in GROUPS.items():
-            ax_a.plot(H2_GRID, mean_acc[g], color=c, lw=2.2)
-            ax_a.plot(H2_GRID, corr[g], "o", color=c, ms=4, alpha=0.8)
+        for g, (_, mk, ls, _) in GROUPS.items():
+            ax_a.plot(H2_GRID, mean_acc[g], color=BLUP, lw=2, ls=ls)
+            ax_a.plot(H2_GRID, corr[g], mk, color=BLUP, mfc="white", ms=5)
         now = ax_a.axvline(0, color=COLORS["complete_pooling"], lw=1.2, ls=":")
-        marks = ax_a.scatter(np.zeros(3), np.zeros(3), s=80, c=[c for _, c in GROUPS.values()],
-                             edgecolor="black", zorder=4)
-        values = readout(ax_a, 0.97, 0.03, ["mean accuracy, r:", *(f"{g}" for g in GROUPS)],
+        marks = ax_a.scatter(np.zeros(3), np.zeros(3), s=70, c=BLUP, edgecolor="black", zorder=4,
+                             marker="D")
+        values = readout(ax_a, 0.97, 0.03, ["mean accuracy, r:", *(f"{g} (n = {groups[g].sum()})" for g in GROUPS)],
                          ["", *["0.00, 0.00"] * len(GROUPS)], ha="right", fontsize=11)
-        fig.legend(handles=list(dots.values()), loc="outside lower center", ncols=3, frameon=False, fontsize=11)
+        handles = [Line2D([], [], color=BLUP, marker=mk, ls=ls, ms=7, label=lab) for lab, mk, ls, _ in GROUPS.values()]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=11)
 
     def draw(h2):
         k = int(np.argmin(np.abs(H2_GRID - h2)))

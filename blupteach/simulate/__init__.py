@@ -51,7 +51,7 @@ distribution given the data, for rank intervals, lesson 10).  Scoring estimates 
 """
 
 from .patients import EFFECTS, OnewaySample, StandardDraws, draw_effects, simulate_oneway
-from .herds import HerdSample, simulate_herd_records, simulate_pedigree
+from .herds import HerdSample, simulate_herd_records, simulate_herd_replicates, simulate_pedigree
 from .growth import simulate_lines
 from .studies import GroupStatsDraws, random_folds, simulate_fixed_means, simulate_group_stats, simulate_replicates
 from .ranks import simulate_effects
@@ -62,4 +62,4 @@ __all__ = ["EFFECTS", "OnewaySample", "StandardDraws", "simulate_oneway", "draw_
            "simulate_pedigree",
            "DESIGNS", "TreatmentSample", "simulate_treatment", "simulate_treatment_studies",
            "simulate_lines", "simulate_effects",
-           "HerdSample", "simulate_herd_records"]
+           "HerdSample", "simulate_herd_records", "simulate_herd_replicates"]

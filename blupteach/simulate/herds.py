@@ -16,6 +16,8 @@ an unknown parent counting as 0 and :math:`D_i` from :func:`blupteach.mendelian_
 (so :math:`\operatorname{Var}(a) = \sigma_a^2 A`).  The standard normals behind
 :math:`m_i` and :math:`\varepsilon_i` depend on the seed only: the same seed at other
 variances gives the same herd rescaled (common random numbers, for a heritability slider).
+:func:`simulate_herd_replicates` draws many such herds on one pedigree, one seed each (to
+check a stated accuracy, which is a promise about one animal over many herds).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pandas as pd
 from .._validation import check_scalar, check_seed, check_variance, check_whole
 from ..pedigree import check_pedigree, mendelian_variance
 
-__all__ = ["simulate_pedigree", "HerdSample", "simulate_herd_records"]
+__all__ = ["simulate_pedigree", "HerdSample", "simulate_herd_records", "simulate_herd_replicates"]
 
 
 def simulate_pedigree(generations: int, per_generation: int, *, sires: int, seed, unknown: float = 0.0):
@@ -135,6 +137,60 @@ def simulate_herd_records(sire, dam, *, sigma_a2, sigma_e2, recorded, seed, mu: 
     >>> herd.pedigree["a"].tolist(), herd.records["animal"].tolist()     # no genetic variance
     ([0.0, 0.0, 0.0], [1, 2])
     """
+    s, d, rec, sigma_a2, sigma_e2, mu = _checked(sire, dam, sigma_a2, sigma_e2, recorded, mu)
+    rng = check_seed(seed)
+    z, e = rng.standard_normal(s.size), rng.standard_normal(s.size)
+    a = _down_the_pedigree(s, d, sigma_a2, z[None, :])[0]
+    ids = np.arange(1, s.size + 1)
+    pedigree = pd.DataFrame({"animal": ids, "sire": s, "dam": d, "a": a})
+    records = pd.DataFrame({"animal": ids[rec], "y": mu + a[rec] + np.sqrt(sigma_e2) * e[rec]})
+    return HerdSample(pedigree=pedigree, records=records.reset_index(drop=True), mu=mu,
+                      sigma_a2=sigma_a2, sigma_e2=sigma_e2)
+
+
+def simulate_herd_replicates(sire, dam, *, sigma_a2, sigma_e2, recorded, seeds, mu: float = 0.0):
+    r"""Return ``(a, y)``: many herds on one pedigree, herd k as :func:`simulate_herd_records` with ``seeds[k]``.
+
+    Parameters
+    ----------
+    sire, dam, sigma_a2, sigma_e2, recorded, mu
+        As :func:`simulate_herd_records`.
+    seeds : sequence of int >= 0, keyword-only
+        One seed per herd (at least 2).
+
+    Returns
+    -------
+    a : ndarray of shape (len(seeds), animals)
+        True breeding values, herd by herd.
+    y : ndarray of shape (len(seeds), recorded animals)
+        The records, in animal order (the order of ``simulate_herd_records(...).records``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`simulate_herd_records`; fewer than 2 seeds.
+
+    Examples
+    --------
+    >>> a, y = simulate_herd_replicates([0, 0, 1], [0, 0, 2], sigma_a2=1.0, sigma_e2=1.0,
+    ...                                 recorded=[True, True, False], seeds=range(5))
+    >>> a.shape, y.shape
+    ((5, 3), (5, 2))
+    """
+    s, d, rec, sigma_a2, sigma_e2, mu = _checked(sire, dam, sigma_a2, sigma_e2, recorded, mu)
+    seeds = list(seeds)
+    if len(seeds) < 2:
+        raise ValueError(f"seeds must hold at least 2 seeds (one herd each); got {len(seeds)}")
+    draws = []
+    for seed in seeds:
+        rng = check_seed(seed)
+        draws.append((rng.standard_normal(s.size), rng.standard_normal(s.size)))
+    z, e = (np.array(x) for x in zip(*draws))
+    a = _down_the_pedigree(s, d, sigma_a2, z)
+    return a, mu + a[:, rec] + np.sqrt(sigma_e2) * e[:, rec]
+
+
+def _checked(sire, dam, sigma_a2, sigma_e2, recorded, mu):
     s, d = check_pedigree(sire, dam)
     sigma_a2 = float(check_variance(check_scalar(sigma_a2, "sigma_a2"), "sigma_a2"))
     sigma_e2 = float(check_variance(check_scalar(sigma_e2, "sigma_e2"), "sigma_e2", positive=True))
@@ -145,14 +201,13 @@ def simulate_herd_records(sire, dam, *, sigma_a2, sigma_e2, recorded, seed, mu: 
                          f"got shape {rec.shape}, dtype {rec.dtype}")
     if not rec.any():
         raise ValueError("recorded marks no animal: a herd without records cannot inform any breeding value")
-    rng = check_seed(seed)
-    z, e = rng.standard_normal(s.size), rng.standard_normal(s.size)
+    return s, d, rec, sigma_a2, sigma_e2, mu
+
+
+def _down_the_pedigree(s, d, sigma_a2, z):
+    """True breeding values (herds, animals) from standard normals z, parents before offspring."""
     m = np.sqrt(mendelian_variance(s, d) * sigma_a2) * z          # Mendelian sampling terms
-    a = np.zeros(s.size + 1)                                       # index 0: the unknown parent
+    a = np.zeros((z.shape[0], s.size + 1))                         # column 0: the unknown parent
     for i in range(1, s.size + 1):
-        a[i] = 0.5 * (a[s[i - 1]] + a[d[i - 1]]) + m[i - 1]
-    ids = np.arange(1, s.size + 1)
-    pedigree = pd.DataFrame({"animal": ids, "sire": s, "dam": d, "a": a[1:]})
-    records = pd.DataFrame({"animal": ids[rec], "y": mu + a[1:][rec] + np.sqrt(sigma_e2) * e[rec]})
-    return HerdSample(pedigree=pedigree, records=records.reset_index(drop=True), mu=mu,
-                      sigma_a2=sigma_a2, sigma_e2=sigma_e2)
+        a[:, i] = 0.5 * (a[:, s[i - 1]] + a[:, d[i - 1]]) + m[:, i - 1]
+    return a[:, 1:]
