@@ -81,6 +81,7 @@ from .pedigree import inbreeding, inverse_relationship, mendelian_variance, rela
 from .simulate import simulate_pedigree
 from .breeding import AnimalModel, animal_model
 from .report import Report, report
+from .table_input import MAX_BYTES, read_table
 from .simulate import TreatmentSample, simulate_treatment
 from .confounding import DesignStudy, TreatmentEstimate, expected_between_estimate, patient_blups, sickness_gap
 from .confounding import simulate_designs, treatment_effect
@@ -186,6 +187,8 @@ __all__ = [
     # your own data
     "report",
     "Report",
+    "read_table",
+    "MAX_BYTES",
     # association is not causation (lesson 06)
     "TreatmentSample",
     "simulate_treatment",
