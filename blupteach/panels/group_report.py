@@ -76,10 +76,10 @@ def _build(fig_height: float = 6.4):
     a["raw"] = ax.scatter(np.zeros(1), np.zeros(1), s=16, color=COLORS["no_pooling"], zorder=3)
     a["blup"] = ax.scatter(np.zeros(1), np.zeros(1), s=16, color=COLORS["partial_pooling"], edgecolor="black",
                            linewidth=0.4, zorder=4)
-    a["message"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=13, wrap=True,
+    a["message"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=13,
                            color=COLORS["highlight"], zorder=6, bbox=dict(fc="white", ec=COLORS["highlight"]))
     fig.suptitle(" ", fontsize=12)                 # the readout's line, kept free by the layout
-    a["readout"] = fig.text(0.01, 0.995, "", ha="left", va="top", fontsize=11)
+    a["readout"] = ax.text(-0.1, 1.135, "", transform=ax.transAxes, ha="left", va="top", fontsize=11)  # in an axes: blitted
     ax_w.set(xlim=(0, 1), xticks=[0, 0.5, 1], xticklabels=["0", "½", "1"], xlabel="weight $w$")
     ax_w.set_title("own data's share", fontsize=13)
     ax_w.axvline(0.5, color="0.85", lw=1, zorder=0)
