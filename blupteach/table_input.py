@@ -25,7 +25,7 @@ __all__ = ["MAX_BYTES", "read_table"]
 
 MAX_BYTES = 200_000_000      # 200 MB of CSV text: about 4·10⁶ rows of five numeric columns
 
-TOO_LARGE = ("{what} is {size:,} bytes, more than the {limit:,} bytes (200 MB) a classroom notebook should parse: "
+TOO_LARGE = ("{what} is {size:,} bytes, more than the {limit:,} bytes ({mb:g} MB) a classroom notebook should parse: "
              "take a random sample of groups (all rows of each sampled group), or aggregate each group to its mean "
              "and count first, and read that smaller file")
 
@@ -66,7 +66,7 @@ def read_table(source, *, max_bytes: int = MAX_BYTES, name: str | None = None) -
         what = name or "the upload"
         size = memoryview(source).nbytes
         if size > max_bytes:
-            raise ValueError(TOO_LARGE.format(what=what, size=size, limit=max_bytes))
+            raise ValueError(TOO_LARGE.format(what=what, size=size, limit=max_bytes, mb=max_bytes / 1e6))
         handle = io.BytesIO(bytes(source))
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -75,7 +75,7 @@ def read_table(source, *, max_bytes: int = MAX_BYTES, name: str | None = None) -
             raise ValueError(f"source: no file at {str(path)!r}; check the path (relative to {os.getcwd()!r})")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ValueError(TOO_LARGE.format(what=what, size=size, limit=max_bytes))
+            raise ValueError(TOO_LARGE.format(what=what, size=size, limit=max_bytes, mb=max_bytes / 1e6))
         handle = path
     else:
         raise ValueError(f"source must be a path or the bytes of a CSV file; got {type(source).__name__}")

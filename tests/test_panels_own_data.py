@@ -6,6 +6,8 @@ support shows its reason instead of raising.
 """
 from __future__ import annotations
 
+import datetime
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -123,3 +125,19 @@ def test_report_figure_matches_the_report():
             bt.panels.report_figure(rep.table)
     finally:
         plt.close(fig)
+
+
+STAMP = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def test_an_upload_is_read_and_a_too_large_one_refused(panel, monkeypatch):
+    """What ipywidgets 8 puts in FileUpload.value; the size bound (made tiny here) applies to uploads."""
+    content = b"batch,yield\na,1\na,2\nb,4\nb,6\nc,3\nc,2\n"
+    panel.upload.value = ({"name": "mine.csv", "type": "text/csv", "size": len(content),
+                           "content": memoryview(content), "last_modified": STAMP},)
+    assert panel.source == "mine.csv" and panel.report is not None and len(panel.report.table) == 3
+    monkeypatch.setattr(bt.read_table, "__kwdefaults__", {"max_bytes": 10, "name": None})
+    panel.upload.value = ({"name": "big.csv", "type": "text/csv", "size": len(content),
+                           "content": memoryview(content), "last_modified": STAMP},)
+    assert "more than the 10 bytes" in panel.info.value and panel.source == "mine.csv", "refused; earlier data stay"
+    panel.load(bt.datasets.load("radon_mn"), name="radon")

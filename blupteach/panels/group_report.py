@@ -278,31 +278,17 @@ class OwnDataPanel(Panel):
         return True
 
     def _on_upload(self, change):
+        """A FileUpload's file: its size is checked (``read_table``) before it is parsed."""
         files = change["new"]
         if files:
-            f = files[0]
             with self.output:
-                if f["size"] > 0 and f["size"] > _max_bytes():
-                    self.info.value = f"<p style='color:{COLORS['highlight']}'><b>Not loaded.</b> " + _esc(
-                        _too_large(f["name"], f["size"])) + "</p>" + self._html()
-                    return
-                self.load(f["content"], name=f["name"])
+                self.load(files[0]["content"], name=files[0]["name"])
 
     # -- showing it ----------------------------------------------------------------------
     def _ipython_display_(self):
         display(_widget_bundle(ipw.HBox([self.upload, self.export]), "", ""), raw=True)
         super()._ipython_display_()
         display(_widget_bundle(self.info, "", self._html()), raw=True)
-
-
-def _max_bytes():
-    from ..table_input import MAX_BYTES
-    return MAX_BYTES
-
-
-def _too_large(name, size):
-    from ..table_input import MAX_BYTES, TOO_LARGE
-    return TOO_LARGE.format(what=name, size=size, limit=MAX_BYTES)
 
 
 def _esc(s: str) -> str:
