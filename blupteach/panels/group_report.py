@@ -223,10 +223,14 @@ class OwnDataPanel(Panel):
         return self._fits[key]
 
     def _choose(self, y, group, covariate, slope):
-        result = self._fit(self.choice(y, group, covariate, slope))
+        pick = self.choice(y, group, covariate, slope)
+        result = self._fit(pick)
         self.report, self.message = (None, result) if isinstance(result, str) else (result, "")
         _draw(self.artists, self.report, _wrap(self.message))
-        self.info.value = self._html()
+        key = ("html", *pick.values())
+        if key not in self._fits:                   # the table's HTML costs more than the drawing
+            self._fits[key] = self._html()
+        self.info.value = self._fits[key]
 
     # -- text below the figure -----------------------------------------------------------
     def _html(self) -> str:
