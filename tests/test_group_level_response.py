@@ -36,3 +36,9 @@ def test_small_real_within_group_variation_is_still_fitted():
     y = pd.Series([1.0, 1.0 + 1e-9, 2.0, 2.0 - 1e-9, 3.0, 3.0])
     fit = bt.fit_oneway(y, list("aabbcc"))
     assert fit.sigma_e2 > 0 and np.isfinite(fit.sigma_b2)
+
+
+def test_a_constant_covariate_is_named_with_its_plain_value():
+    d = bt.datasets.load("radon_mn").assign(year=2024)
+    rep = bt.report(d, y="log_radon", group="county", covariates=["year"])
+    assert any("'year' is constant (2024 in every row)" in w for w in rep.warnings), rep.warnings
