@@ -71,6 +71,12 @@ def test_dropdown_change_refits_in_place(panel):
     assert np.allclose(back_to_data(panel, panel.artists["blup"].get_offsets()[:, 0]), t["prediction"])
     assert np.allclose(back_to_data(panel, panel.artists["population"].get_offsets()[:, 0]), t["population"])
     assert "log_uranium" not in panel.info.value or "sigma_b2" in panel.info.value
+    panel.update(covariate2=col(panel, "floor") + 1)               # the classic radon model: uranium + floor
+    both = bt.report(panel.data, y="log_radon", group="county", covariates=["log_uranium", "floor"])
+    assert panel.report.columns["covariates"] == ("log_uranium", "floor")
+    assert np.allclose(panel.artists["w"].get_offsets()[:, 0], shown(panel, both)["w"])
+    panel.update(covariate2=col(panel, "log_uranium") + 1)         # the same covariate twice counts once
+    assert panel.report.columns["covariates"] == ("log_uranium",)
     panel.reset()
 
 
@@ -92,7 +98,7 @@ def test_a_new_number_of_groups_fits_the_axes(panel):
     ({"covariate": "county"}, "grouping column"),                # the group as a covariate
 ])
 def test_a_bad_choice_is_explained_not_raised(panel, choice, words):
-    params = {k: col(panel, v) + (k in ("covariate", "slope")) for k, v in choice.items()}
+    params = {k: col(panel, v) + (k in ("covariate", "covariate2", "slope")) for k, v in choice.items()}
     panel.update(**params)
     assert panel.report is None and words in panel.message
     assert panel.artists["message"].get_visible() and panel.artists["message"].get_text()
@@ -105,7 +111,7 @@ def test_a_bad_choice_is_explained_not_raised(panel, choice, words):
 def test_load_new_data_and_refuse_a_bad_file(panel, tmp_path):
     d = pd.DataFrame({"school": list("aabbbccd"), "score": [1.0, 2, 3, 4, 5, 2, 1, 6], "age": [9, 9, 10, 11, 9, 10, 10, 11]})
     assert panel.load(d.to_csv(index=False).encode(), name="mine.csv")
-    assert panel.values == {"y": 1, "group": 0, "covariate": 0, "slope": 0}
+    assert panel.values == {"y": 1, "group": 0, "covariate": 0, "covariate2": 0, "slope": 0}
     assert panel.controls["y"].options[1] == ("score", 1)
     assert panel.report is not None and list(panel.report.table.index) == list("abcd")
     assert not panel.load(b"", name="empty.csv") and "empty" in panel.info.value

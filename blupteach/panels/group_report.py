@@ -8,7 +8,7 @@ line without covariates); right, the group's shrinkage weight w on the same rows
 covariates the blue dot is μ̂ + b̂_i, so the orange-to-blue gap is the pull of lesson 02.
 
 The live panel refits (:func:`blupteach.report`) when a dropdown picks another response,
-grouping column, covariate or random slope (each choice is fitted once, then looked up).  A
+grouping column, covariates or random slope (each choice is fitted once, then looked up).  A
 different choice has a different number of groups and another scale, yet no artist is
 replaced and no axis limit moves: the axes run 0–1 and the data are mapped onto them, with
 tick labels and grid lines that are themselves moving artists (``set_segments``,
@@ -168,6 +168,7 @@ def _spec(frame, y=None, group=None):
     return {"y": Choice(0, k - 1, yi, scale="int", label="response $y$", options=cols),
             "group": Choice(0, k - 1, gi, scale="int", label="grouping column", options=cols),
             "covariate": Choice(0, k, 0, scale="int", label="covariate", options=(NONE, *cols)),
+            "covariate2": Choice(0, k, 0, scale="int", label="second covariate", options=(NONE, *cols)),
             "slope": Choice(0, k, 0, scale="int", label="random slope", options=(NONE, *cols))}
 
 
@@ -196,11 +197,11 @@ class OwnDataPanel(Panel):
         super().__init__(fig, self._choose, _spec(data, y, group), moving, name="own_data", initial=initial)
 
     # -- one choice -> one report ------------------------------------------------------
-    def choice(self, y, group, covariate, slope) -> dict:
-        """The column names the dropdown positions stand for."""
+    def choice(self, y, group, covariate, covariate2, slope) -> dict:
+        """The column names the dropdown positions stand for (a covariate picked twice counts once)."""
         cols = list(self.data.columns)
-        pick = {"y": cols[int(y)], "group": cols[int(group)],
-                "covariates": () if int(covariate) == 0 else (cols[int(covariate) - 1],),
+        picked = [cols[int(c) - 1] for c in (covariate, covariate2) if int(c) > 0]
+        pick = {"y": cols[int(y)], "group": cols[int(group)], "covariates": tuple(dict.fromkeys(picked)),
                 "slope": None if int(slope) == 0 else cols[int(slope) - 1]}
         return pick
 
@@ -222,8 +223,8 @@ class OwnDataPanel(Panel):
                     self._fits[key] = f"This choice cannot be fitted. {exc}"
         return self._fits[key]
 
-    def _choose(self, y, group, covariate, slope):
-        pick = self.choice(y, group, covariate, slope)
+    def _choose(self, y, group, covariate, covariate2, slope):
+        pick = self.choice(y, group, covariate, covariate2, slope)
         result = self._fit(pick)
         self.report, self.message = (None, result) if isinstance(result, str) else (result, "")
         _draw(self.artists, self.report, _wrap(self.message))
@@ -307,7 +308,7 @@ def _wrap(text: str, width: int = 52) -> str:
 def own_data_panel(data=None, *, y=None, group=None, **initial) -> OwnDataPanel:
     """Build lesson 11's panel for ``data`` (a DataFrame or a CSV path; default: Minnesota radon).
 
-    Dropdowns pick the response, the grouping column, one covariate and a random slope; ``y`` and
+    Dropdowns pick the response, the grouping column, up to two covariates and a random slope; ``y`` and
     ``group`` (column names) set the starting choice, ``**initial`` the dropdowns' positions.
     """
     from .. import datasets
