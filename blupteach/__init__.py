@@ -89,6 +89,7 @@ from .simulate import simulate_pedigree
 from .simulate import HerdSample, simulate_herd_records, simulate_herd_replicates
 from .breeding import AnimalModel, animal_model
 from .report import Report, report
+from .table_input import MAX_BYTES, read_table
 from .simulate import TreatmentSample, simulate_treatment
 from .confounding import DesignStudy, TreatmentEstimate, expected_between_estimate, patient_blups, sickness_gap
 from .confounding import simulate_designs, treatment_effect
@@ -197,6 +198,8 @@ __all__ = [
     # your own data
     "report",
     "Report",
+    "read_table",
+    "MAX_BYTES",
     # association is not causation (lesson 06)
     "TreatmentSample",
     "simulate_treatment",

@@ -299,7 +299,9 @@ def fit_oneway(y, group, *, method: str = "REML", group_name: str | None = None)
             "every group has a single observation, so within-group noise σ_ε² cannot be "
             "separated from σ_b²; at least one group needs 2 or more observations"
         )
-    if stats.ssw <= 0:   # every method estimates σ_ε² from SSW (ANOVA: SSW/(N − g))
+    # every method estimates σ_ε² from SSW (ANOVA: SSW/(N − g)); a response constant within every group
+    # (a group-level column, e.g. county uranium) leaves only rounding in SSW, ~N·(eps·|y|)², not 0
+    if stats.ssw <= 1e-24 * float(np.sum(stats.n * stats.mean ** 2)):
         raise ValueError("y has no within-group variation (every group is constant), so σ_ε² is 0"
                          + ("" if method == "ANOVA" else " and the likelihood is unbounded"))
 

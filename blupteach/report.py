@@ -239,7 +239,9 @@ def _drop_constant(frame, covariates, slope, warnings):
     kept = []
     for c in covariates:
         if frame[c].nunique(dropna=True) <= 1:
-            warnings.append(f"covariate {c!r} is constant ({frame[c].iloc[0]!r} in every row): it cannot be told "
+            value = frame[c].iloc[0]
+            value = value.item() if isinstance(value, np.generic) else value    # 2024, not np.int64(2024)
+            warnings.append(f"covariate {c!r} is constant ({value!r} in every row): it cannot be told "
                             "apart from the intercept, so it was left out"
                             + (" (and so was its random slope)." if c == slope else "."))
             if c == slope:

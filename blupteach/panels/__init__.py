@@ -36,6 +36,8 @@ factory                    module                      lesson  what it shows (th
 ``league_table()``         ``league_figures``          10      level, intake: raw vs BLUP league tables, schools flagged
 ``funnel_figure(...)``     ``league_figures``          10      static: raw estimate against n with control limits
 ``rank_interval_figure``   ``league_figures``          10      static: simulated rank intervals, schools by median rank
+``own_data()``             ``group_report``            11      response, group, covariate, slope (dropdowns), upload: raw means vs BLUPs, intervals, w
+``report_figure(rep)``     ``group_report``            11      static: a report's groups by n, raw mean, prediction with interval, w
 =========================  ==========================  ======  ==========================================
 """
 
@@ -59,6 +61,8 @@ from .stein_figure import stein_paradox
 from .two_dimensions import shrinkage_2d_figure, subject_lines_figure
 from .forecast import prognosis_panel as prognosis
 from .forecast import prognosis_score_figure
+from .group_report import own_data_panel as own_data
+from .group_report import report_figure
 
 # In the order of the lessons (the table above).
 __all__ = [
@@ -72,4 +76,5 @@ __all__ = [
     "risk_map", "rate_births_figure", "rate_funnel_figure",                      # 08
     "breeding_values",                                                           # 09
     "league_table", "funnel_figure", "rank_interval_figure",                     # 10
+    "own_data", "report_figure",                                                 # 11
 ]
