@@ -224,9 +224,15 @@ def _plain(s: pd.Series) -> pd.Series:
 
 def _complete_rows(frame, missing):
     na = frame.isna()
+    empty = [c for c in frame.columns if na[c].all()]
+    if empty:
+        raise ValueError(f"column(s) {empty} have no values (every row is missing): pick another column")
     bad = na.any(axis=1).to_numpy()
     if not bad.any():
         return frame, 0, []
+    if bad.all():
+        raise ValueError(f"every row has a missing value in one of the used columns {list(frame.columns)}: "
+                         "no row is left to fit; pick columns with fewer missing values")
     per = {c: int(k) for c, k in na.sum().items() if k}
     what = ", ".join(f"{c!r}: {k}" for c, k in per.items())
     if missing == "raise":

@@ -121,6 +121,15 @@ def test_bad_input(radon, kwargs, match):
         report(radon, **args)
 
 
+def test_all_missing_columns_are_named():
+    d = bt.datasets.load("radon_mn")
+    with pytest.raises(ValueError, match=r"column\(s\) \['z'\] have no values"):
+        report(d.assign(z=np.nan), y="log_radon", group="county", covariates=["z"])
+    half = d.assign(a=np.where(d.index % 2 == 0, np.nan, 1.0), b=np.where(d.index % 2 == 1, np.nan, 1.0))
+    with pytest.raises(ValueError, match="every row has a missing value"):
+        report(half, y="log_radon", group="county", covariates=["a", "b"])
+
+
 def test_refusals():
     with pytest.raises(ValueError, match="data must be a pandas DataFrame"):
         report({"y": [1, 2]}, y="y", group="g")
