@@ -200,7 +200,10 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
         else:
             fit = fit_oneway(d["y"], d["group"], group_name=group)
     except ValueError as exc:
-        raise ValueError(f"the model cannot be fitted to these columns: {exc}") from None
+        text = str(exc)
+        for original, internal in names.items():       # say the learner's column names, not ours
+            text = text.replace(repr(internal), repr(original))
+        raise ValueError(f"the model cannot be fitted to these columns: {text}") from None
     seconds = time.perf_counter() - t0
     if fit.singular:
         warnings.append("singular fit: a variance was estimated as 0 (or a correlation as ±1). The data show no "
@@ -209,6 +212,11 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
     table = _group_table(fit, d, level, group)
     return Report(table=table, fit=fit, warnings=tuple(warnings), dropped=dropped, seconds=seconds, level=level,
                   columns={"y": y, "group": group, "covariates": tuple(covariates), "slope": slope})
+
+
+def _scalar(v):
+    """A numpy scalar as its Python value (messages say 1.0, not np.float64(1.0))."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _numeric(s: pd.Series) -> bool:
@@ -255,7 +263,7 @@ def _drop_constant(frame, covariates, slope, warnings):
         else:
             kept.append(c)
     if (frame.iloc[:, 0].nunique() <= 1) and len(frame):
-        raise ValueError(f"y: column {frame.columns[0]!r} is constant ({frame.iloc[0, 0]!r} in every row): "
+        raise ValueError(f"y: column {frame.columns[0]!r} is constant ({_scalar(frame.iloc[0, 0])!r} in every row): "
                          "there is nothing to pool")
     return frame, kept, slope
 
