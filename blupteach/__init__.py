@@ -88,7 +88,7 @@ from .pedigree import inbreeding, inverse_relationship, mendelian_variance, rela
 from .simulate import simulate_pedigree
 from .simulate import HerdSample, simulate_herd_records, simulate_herd_replicates
 from .breeding import AnimalModel, animal_model
-from .report import Report, report
+from .report import MAX_CELLS, Report, report
 from .table_input import MAX_BYTES, read_table
 from .simulate import TreatmentSample, simulate_treatment
 from .confounding import DesignStudy, TreatmentEstimate, expected_between_estimate, patient_blups, sickness_gap
@@ -200,6 +200,7 @@ __all__ = [
     "Report",
     "read_table",
     "MAX_BYTES",
+    "MAX_CELLS",
     # association is not causation (lesson 06)
     "TreatmentSample",
     "simulate_treatment",
