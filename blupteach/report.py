@@ -88,24 +88,31 @@ class Report:
         c = self.columns
         lines = [f"{c['y']} by {c['group']}: {N} rows in {g} groups ({int(t['n'].min())} to {int(t['n'].max())} rows each)"
                  + (f"; {self.dropped} rows with missing values left out" if self.dropped else "") + "."]
-        sb, se = self.sigma_b2, self.sigma_e2
-        lines.append(f"Between-group variance sigma_b2 = {sb:.4g}, residual variance sigma_e2 = {se:.4g}"
-                     + (f": a group with lambda = sigma_e2/sigma_b2 = {se / sb:.3g} rows gives its own mean half the weight "
-                        "(w = 1/2); more rows, more of its own." if sb > 0 else "."))
+        sb, se, slope = self.sigma_b2, self.sigma_e2, c["slope"]
+        toward = "the regression line" if c["covariates"] else "the population mean"
+        lines.append(f"Between-group variance (sigma_b2) = {sb:.4g}, within-group noise variance (sigma_e2) = {se:.4g}"
+                     + (f": a group with lambda = sigma_e2/sigma_b2 = {se / sb:.3g} rows gives its own mean half the "
+                        "weight (w = 1/2); more rows, more of its own." if sb > 0 and slope is None else "."))
+        if slope is not None:
+            lines.append(f"With a random slope in {slope!r}, w is the shrinkage of each group's intercept (its line at "
+                         f"{slope} = 0), so it depends on where {slope!r} is centred.")
         pulled = t[t["w"] < 0.5]
         if sb == 0:
-            lines.append("Every group is given the population mean (w = 0).")
+            lines.append("Every group's intercept is given the population value (w = 0).")
         elif len(pulled):
-            lines.append(f"The {len(pulled)} group{'s' if len(pulled) > 1 else ''} with "
-                         f"{int(pulled['n'].max())} rows or fewer {'were' if len(pulled) > 1 else 'was'} "
-                         f"pulled more than half-way to the population mean (w < 0.5)"
-                         + ("; some larger groups were too (their rows are less informative)."
-                            if (t.loc[t["w"] >= 0.5, "n"] <= pulled["n"].max()).any() else "."))
+            k, lo, hi = len(pulled), int(pulled["n"].min()), int(pulled["n"].max())
+            lines.append(f"{k} group{'s' if k > 1 else ''} (n from {lo} to {hi}) had w < 0.5: pulled more than half-way "
+                         f"toward {toward}" + (f", exactly the groups with fewer than lambda = {se / sb:.3g} rows."
+                                               if not c["covariates"] else "; with covariates w depends on more than n."))
         else:
-            lines.append(f"Every group keeps more than half of its own mean (w from {t['w'].min():.2f} to {t['w'].max():.2f}).")
-        outside = ((t["lower"] > t["population"]) | (t["upper"] < t["population"])).sum()
-        lines.append(f"{outside} of {g} groups have a {self.level:.0%} interval for their mean that excludes the "
-                     "population's value" + (" at their covariates." if c["covariates"] else "."))
+            lines.append(f"Every group keeps more than half of its own value (w from {t['w'].min():.2f} to "
+                         f"{t['w'].max():.2f}).")
+        outside = int(((t["lower"] > t["population"]) | (t["upper"] < t["population"])).sum())
+        lines.append(f"{outside} of {g} groups {'has' if outside == 1 else 'have'} a {self.level:.0%} interval for "
+                     f"{'its' if outside == 1 else 'their'} mean that excludes the population's value"
+                     + ((" at its covariates" if outside == 1 else " at their covariates") if c["covariates"] else "")
+                     + f": {g} separate intervals, not a test of which groups differ (large groups are flagged more "
+                     "easily; lesson 10).")
         return " ".join(lines) + ("\nWarnings:\n- " + "\n- ".join(self.warnings) if self.warnings else "")
 
     def to_csv(self, path_or_buf=None, **kwargs):
@@ -176,6 +183,11 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
                          "too large to fit in a classroom notebook; fit a random sample of groups, or aggregate "
                          "each group first (group means and counts)")
     frame, dropped, warnings = _complete_rows(data[cols], missing)
+    lost = pd.Index(pd.unique(data[group].dropna())).difference(pd.Index(pd.unique(frame[group])))
+    if len(lost):
+        warnings.append(f"{len(lost)} group{'s' if len(lost) > 1 else ''} lost every row to missing values and "
+                        f"{'are' if len(lost) > 1 else 'is'} not in the table: {[_scalar(v) for v in lost[:5]]}"
+                        + (" ..." if len(lost) > 5 else "") + ".")
     for col, what in ((y, "y"), (slope, "slope")):
         if col is not None and not _numeric(frame[col]):
             raise ValueError(f"{what}: column {col!r} must be numeric; got dtype {frame[col].dtype}")
@@ -188,9 +200,10 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
     if len(counts) < 2:
         raise ValueError(f"group: column {group!r} has {len(counts)} distinct value(s) after dropping missing rows; "
                          "the model needs at least 2 groups")
-    if (counts == 1).any():
-        warnings.append(f"{int((counts == 1).sum())} groups have a single row: their BLUP leans mostly on the "
-                        f"population (w is small) and their interval is wide.")
+    if len(counts) < 10:
+        warnings.append(f"only {len(counts)} groups: sigma_b2 (the between-group variance) rests on {len(counts)} "
+                        "group means, so it is very uncertain, and the plug-in intervals are too narrow (lesson 05).")
+    warnings.extend(_response_kind(d["y"]))
     t0 = time.perf_counter()
     try:
         if covariates:
@@ -205,13 +218,52 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
             text = text.replace(repr(internal), repr(original))
         raise ValueError(f"the model cannot be fitted to these columns: {text}") from None
     seconds = time.perf_counter() - t0
-    if fit.singular:
-        warnings.append("singular fit: a variance was estimated as 0 (or a correlation as ±1). The data show no "
-                        "variation between groups beyond what noise explains, so the BLUPs are pulled all the way "
-                        "to the population; this is not evidence that the groups are the same.")
     table = _group_table(fit, d, level, group)
+    single = table["n"] == 1
+    if single.any():
+        w1 = table.loc[single, "w"]
+        span = f"{w1.min():.2f}" if w1.max() - w1.min() < 0.005 else f"{w1.min():.2f} to {w1.max():.2f}"
+        warnings.append(f"{int(single.sum())} group{'s have' if single.sum() > 1 else ' has'} a single row: "
+                        f"w = {span} for {'them' if single.sum() > 1 else 'it'} (one row's weight is "
+                        "sigma_b2/(sigma_b2 + sigma_e2), small only when the noise outweighs the between-group "
+                        "variance), and the widest intervals.")
+    if fit.singular:
+        warnings.append(_singular_warning(fit, {v: k for k, v in names.items()}))
     return Report(table=table, fit=fit, warnings=tuple(warnings), dropped=dropped, seconds=seconds, level=level,
                   columns={"y": y, "group": group, "covariates": tuple(covariates), "slope": slope})
+
+
+def _response_kind(y: pd.Series) -> list:
+    """Warnings when y does not look like a continuous measurement."""
+    values = pd.unique(y)
+    if len(values) == 2:
+        return [f"y has only two values ({sorted(_scalar(v) for v in values)}): this model treats it as a continuous "
+                "measurement; for a yes/no outcome a logistic mixed model (e.g. lme4's glmer) is the right tool, "
+                "and these BLUPs can leave the range 0 to 1."]
+    whole = np.all(np.asarray(y) == np.round(np.asarray(y))) and np.asarray(y).min() >= 0
+    if whole and len(values) <= 20:
+        return ["y holds small whole numbers (counts?): this model treats them as continuous with the same noise "
+                "everywhere; for counts a Poisson mixed model (or rates as in lesson 08) fits better."]
+    return []
+
+
+def _singular_warning(fit, original) -> str:
+    """Say which variance hit 0 (or which correlation ±1), and what that means here."""
+    name = next(iter(fit.varcorr))
+    cov = fit.varcorr[name]
+    terms = [original.get(t, t) for t in cov.columns]
+    var = np.diag(cov.to_numpy())
+    zero = [t for t, v in zip(terms, var) if v <= 1e-10 * max(float(fit.sigma2), 1e-300)]
+    text = "singular fit: "
+    if zero:
+        text += "the between-group variance of " + " and ".join(f"'{t}'" for t in zero) + " was estimated as 0"
+    else:
+        text += "a correlation between the random effects was estimated as ±1"
+    if zero == ["(Intercept)"] and len(terms) == 1:
+        return text + (". The data show no variation between groups beyond what noise explains, so every group is "
+                       "given the population value; this is not evidence that the groups are the same.")
+    return text + (": the model is at the edge of what the data support; try it without the random slope, or with "
+                   "the slope's variable centred (its mean subtracted).")
 
 
 def _scalar(v):

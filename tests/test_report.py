@@ -56,8 +56,13 @@ def test_covariate_model_matches_statsmodels():
 def test_summary_says_which_groups_were_pulled(radon):
     rep = report(radon, y="log_radon", group="county")
     t = rep.table
-    k, nmax = int((t["w"] < 0.5).sum()), int(t.loc[t["w"] < 0.5, "n"].max())
-    assert f"The {k} groups with {nmax} rows or fewer were pulled more than half-way" in rep.summary()
+    pulled = t[t["w"] < 0.5]
+    k, lo, hi = len(pulled), int(pulled["n"].min()), int(pulled["n"].max())
+    lam = rep.sigma_e2 / rep.sigma_b2
+    assert (pulled["n"] < lam).all() and (t.loc[t["w"] >= 0.5, "n"] > lam).all()   # one-way: w < 1/2 iff n < lambda
+    assert f"{k} groups (n from {lo} to {hi}) had w < 0.5: pulled more than half-way toward the population mean" \
+        in rep.summary()
+    assert "85 separate intervals, not a test" in rep.summary()
     assert rep.to_csv().splitlines()[0].startswith("county,n,raw_mean,blup,w")
 
 
@@ -79,9 +84,34 @@ def test_constant_covariate_single_rows_and_singular_fit_are_said_in_words():
     d = pd.concat([d, pd.DataFrame({"y": [0.0, 0.0], "g": [10, 11], "x": [2.0, 2.0]})], ignore_index=True)
     rep = report(d, y="y", group="g", covariates=["x"])
     text = " ".join(rep.warnings)
-    assert "covariate 'x' is constant" in text and "2 groups have a single row" in text
-    assert rep.fit.singular and "singular fit" in text     # pure noise: sigma_b2 estimated as 0
-    assert (rep.table["w"] == 0).all() and "Every group is given the population mean" in rep.summary()
+    assert "covariate 'x' is constant" in text and "2 groups have a single row: w = 0.00" in text
+    assert rep.fit.singular and "singular fit: the between-group variance of '(Intercept)' was estimated as 0" in text
+    assert "every group is given the population value" in text
+    assert (rep.table["w"] == 0).all() and "Every group's intercept is given the population value" in rep.summary()
+
+
+def test_single_row_groups_get_their_actual_weight():
+    """w of one row is sigma_b2/(sigma_b2 + sigma_e2): large when groups differ a lot (the review's case)."""
+    rng = np.random.default_rng(8)                  # test data only
+    g = np.r_[np.repeat(np.arange(12), 5), 12, 13, 14]
+    d = pd.DataFrame({"y": 3.0 * rng.normal(size=15)[g] + rng.normal(size=g.size), "g": g})
+    rep = report(d, y="y", group="g")
+    w1 = rep.sigma_b2 / (rep.sigma_b2 + rep.sigma_e2)
+    assert w1 > 0.5
+    assert f"3 groups have a single row: w = {w1:.2f}" in " ".join(rep.warnings)
+
+
+def test_what_the_data_cannot_tell_is_warned():
+    rng = np.random.default_rng(9)                  # test data only
+    few = pd.DataFrame({"y": rng.normal(size=12) + np.repeat(rng.normal(size=3), 4), "g": np.repeat(list("abc"), 4)})
+    assert any(w.startswith("only 3 groups") for w in report(few, y="y", group="g").warnings)
+    binary = pd.DataFrame({"y": (rng.random(60) < 0.3).astype(float), "g": np.repeat(np.arange(12), 5)})
+    assert any("only two values" in w for w in report(binary, y="y", group="g").warnings)
+    d = bt.datasets.load("radon_mn")
+    lost = report(d.assign(log_radon=d["log_radon"].mask(d["county"] == "AITKIN")), y="log_radon", group="county")
+    assert "1 group lost every row to missing values and is not in the table: ['AITKIN']." in lost.warnings
+    slope = report(d, y="log_radon", group="county", covariates=["log_uranium"], slope="floor")
+    assert "w is the shrinkage of each group's intercept" in slope.summary()
 
 
 @pytest.mark.parametrize("labels", [
