@@ -25,7 +25,7 @@ from IPython.display import display
 
 from .plots import LiveFigure
 
-__all__ = ["Slider", "make_controls", "Panel"]
+__all__ = ["Slider", "Choice", "make_controls", "Panel"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,31 @@ class Slider:
         step = _anchored_step(self.min, self.max, self.default, self.step)
         return ipw.FloatSlider(value=self.default, min=self.min, max=self.max,
                                step=step, readout_format=".3g", **common)
+
+
+@dataclass(frozen=True)
+class Choice(Slider):
+    """A pick among named options; its value is the option's position (0, 1, ...).
+
+    Shown as a dropdown, or as toggle buttons with ``buttons=True`` (two or three short
+    options).  Give ``min=0``, ``max=len(options) - 1``, ``scale="int"`` as for a slider, so
+    tests and benchmarks can step through the positions like any other control.
+    """
+
+    options: tuple = ()
+    buttons: bool = False
+
+    def __post_init__(self):
+        super().__post_init__()
+        if len(self.options) != int(self.max) - int(self.min) + 1:
+            raise ValueError(f"options must name every position {int(self.min)}..{int(self.max)}; "
+                             f"got {len(self.options)} options")
+
+    def widget(self, name: str):
+        """A ``Dropdown`` (or ``ToggleButtons``) whose values are the positions."""
+        kind = ipw.ToggleButtons if self.buttons else ipw.Dropdown
+        return kind(options=[(str(lab), k) for k, lab in enumerate(self.options)], value=int(self.default),
+                    description=self.label or name, style={"description_width": "initial"})
 
 
 def _anchored_step(lo: float, hi: float, default: float, step: float | None) -> float:

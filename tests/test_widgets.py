@@ -238,3 +238,14 @@ def test_default_lies_on_the_slider_grid(spec):
     requested = spec.step or ((w.max - w.min) / 100)
     assert w.step == pytest.approx(requested, rel=0.1), "the step stays close to the one asked for"
 
+
+
+def test_choice_is_a_dropdown_or_buttons_over_positions():
+    import ipywidgets as ipw
+    from blupteach.widgets import Choice
+    drop = Choice(0, 2, 1, scale="int", label="column", options=("a", "b", "c")).widget("col")
+    assert isinstance(drop, ipw.Dropdown) and drop.value == 1 and [v for _, v in drop.options] == [0, 1, 2]
+    buttons = Choice(0, 1, 0, scale="int", label="model", options=("raw", "adjusted"), buttons=True).widget("m")
+    assert isinstance(buttons, ipw.ToggleButtons) and buttons.value == 0
+    with pytest.raises(ValueError, match="options must name every position 0..2; got 2 options"):
+        Choice(0, 2, 0, scale="int", options=("a", "b"))

@@ -30,14 +30,14 @@ from ..oneway import gls_mean, shrinkage_weight
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
 from ..pooling import blend_mse
 from ..simulate import StandardDraws
-from ..widgets import Panel, Slider
+from ..widgets import Choice, Panel, Slider
 
 SPEC = {
     "w_prime": Slider(0.0, 1.0, 0.9, step=0.01, label="your weight $w'$"),
     "n": Slider(1, 30, 3, scale="int", label="readings per patient $n$"),
     "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
     "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
-    "show_w": Slider(0, 1, 0, scale="int", label="show the BLUP's $w$ (0 = no, 1 = yes)"),
+    "show_w": Choice(0, 1, 0, scale="int", label="the BLUP's $w$", options=("hidden", "shown"), buttons=True),
 }
 
 MU = 100.0         # population mean of the biomarker

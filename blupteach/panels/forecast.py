@@ -14,31 +14,18 @@ at the current k.  Sliders: k (the last day observed: days 0..k) and the individ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
-import ipywidgets as ipw
 import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
 from ..plots import COLORS, building, new_figure, readout
 from ..prognosis import leave_one_out_trajectories
-from ..widgets import Panel, Slider
+from ..widgets import Choice, Panel, Slider  # noqa: F401 (Choice: group_report imports it from here)
 
 NAMES = {"blup": "BLUP", "population": "population line", "own": "own line"}
 KEYS = {"blup": "partial_pooling", "population": "complete_pooling", "own": "no_pooling"}
 MARKERS = {"blup": "D", "population": "s", "own": "o"}
-
-
-@dataclass(frozen=True)
-class Choice(Slider):
-    """A pick among named options shown as a dropdown; its value is the option's position."""
-
-    options: tuple = ()
-
-    def widget(self, name: str):
-        return ipw.Dropdown(options=[(str(lab), k) for k, lab in enumerate(self.options)], value=int(self.default),
-                            description=self.label or name, style={"description_width": "initial"})
 
 
 @cache

@@ -23,26 +23,12 @@ against how far an individual's true effect lies from the mean, beside the exact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import ipywidgets as ipw
 import numpy as np
 from scipy import special
 
 from ..intervals import prediction_interval, variance_parts
 from ..plots import COLORS, building, new_figure, set_arrows, arrows
-from ..widgets import Panel, Slider
-
-
-@dataclass(frozen=True)
-class Toggle(Slider):
-    """A two-way choice shown as toggle buttons; its value is 0 or 1 (``options`` label each)."""
-
-    options: tuple = ("off", "on")
-
-    def widget(self, name: str):
-        return ipw.ToggleButtons(options=[(lab, k) for k, lab in enumerate(self.options)], value=int(self.default),
-                                 description=self.label or name, style={"description_width": "initial"})
+from ..widgets import Choice, Panel, Slider
 
 
 SPEC = {
@@ -50,7 +36,8 @@ SPEC = {
     "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
     "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
     "g": Slider(2, 100, 10, scale="int", label=r"patients $g$ estimating $\mu$"),
-    "new_reading": Toggle(0, 1, 0, scale="int", label="predict", options=("the patient's mean", "a new reading")),
+    "new_reading": Choice(0, 1, 0, scale="int", label="predict", options=("the patient's mean", "a new reading"),
+                          buttons=True),
 }
 
 CLINIC_N = 5                      # readings of each of the g patients who estimate mu

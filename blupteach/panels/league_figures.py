@@ -26,12 +26,11 @@ from scipy import special
 from ..funnel import funnel_limits
 from ..ranking import flag_unusual, league_table
 from ..plots import COLORS, arrows, building, new_figure, readout, set_arrows
-from ..widgets import Panel, Slider
-from .interval_figures import Toggle
+from ..widgets import Choice, Panel, Slider
 
 SPEC = {
     "level": Slider(0.5, 0.998, 0.95, step=0.002, label="interval level"),
-    "intake": Toggle(0, 1, 0, scale="int", label="model", options=("raw scores", "adjusted for intake")),
+    "intake": Choice(0, 1, 0, scale="int", label="model", options=("raw scores", "adjusted for intake"), buttons=True),
 }
 SIDES = {"raw": ("raw mean: own pupils only", "raw", "raw_se", COLORS["no_pooling"]),
          "blup": ("BLUP: shrunk by w", "blup", "se", COLORS["partial_pooling"])}
