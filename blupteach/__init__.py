@@ -67,7 +67,7 @@ from .bootstrap import BootstrapCoverage, bootstrap_interval, bootstrap_quantile
 from .pooling import score_pooling
 from .pooling import blend_mse
 from .ranking import EffectDistribution, conditional_effects, flag_unusual, league_table, rank_intervals
-from .funnel import funnel_limits
+from .funnel import funnel_limits, outside_funnel
 from .simulate import simulate_effects
 from .simulate import (
     EFFECTS,
@@ -217,6 +217,7 @@ __all__ = [
     "league_table",
     "flag_unusual",
     "funnel_limits",
+    "outside_funnel",
     "simulate_effects",
     "rank_intervals",
     # drawing

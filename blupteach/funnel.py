@@ -41,7 +41,7 @@ from scipy import special
 
 from ._validation import as_float_array, check_level, check_scalar, check_variance
 
-__all__ = ["funnel_limits"]
+__all__ = ["funnel_limits", "outside_funnel"]
 
 
 def funnel_limits(n, mu, sigma_e2, *, sigma_b2: float = 0.0, level: float = 0.95) -> pd.DataFrame:
@@ -88,3 +88,21 @@ def funnel_limits(n, mu, sigma_e2, *, sigma_b2: float = 0.0, level: float = 0.95
     sigma_b2 = float(check_variance(sigma_b2, "sigma_b2"))
     half = special.ndtri(0.5 + check_level(level) / 2) * np.sqrt(sigma_b2 + sigma_e2 / n)
     return pd.DataFrame({"n": n, "lower": mu - half, "upper": mu + half})
+
+
+def outside_funnel(n, estimate, mu, sigma_e2, *, sigma_b2: float = 0.0, level: float = 0.95) -> np.ndarray:
+    r"""Return which groups lie outside the funnel: :math:`|\hat y_i - \mu| > z\sqrt{\sigma_b^2 + \sigma_\varepsilon^2/n_i}`.
+
+    Parameters as in :func:`funnel_limits`, plus ``estimate`` (shape (m,), each group's raw
+    estimate, on the scale of ``mu``).  Returns a bool array of shape (m,).
+
+    Examples
+    --------
+    >>> outside_funnel([4, 4], [0.5, 1.5], 0.0, 1.0).tolist()      # limits ±0.98
+    [False, True]
+    """
+    lim = funnel_limits(n, mu, sigma_e2, sigma_b2=sigma_b2, level=level)
+    est = np.atleast_1d(as_float_array(estimate, "estimate"))
+    if est.shape != (len(lim),):
+        raise ValueError(f"estimate must have {len(lim)} values, one per group size in n; got shape {est.shape}")
+    return (est < lim["lower"].to_numpy()) | (est > lim["upper"].to_numpy())

@@ -285,3 +285,11 @@ def test_funnel_limits_by_hand():
 def test_funnel_limits_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         bt.funnel_limits(*args, **kwargs)
+
+
+def test_outside_funnel_by_hand():
+    # n = 4, sigma_e2 = 1, mu = 0: limits +-1.96 * 0.5 = +-0.98; with sigma_b2 = 0.75: +-1.96
+    assert bt.outside_funnel([4, 4, 4, 4], [0.97, 0.99, -0.99, 1.5], 0.0, 1.0).tolist() == [False, True, True, True]
+    assert bt.outside_funnel([4, 4], [1.5, 1.97], 0.0, 1.0, sigma_b2=0.75).tolist() == [False, True]
+    with pytest.raises(ValueError, match="estimate must have 2 values"):
+        bt.outside_funnel([4, 4], [1.0], 0.0, 1.0)

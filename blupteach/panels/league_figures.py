@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.colors import to_rgba
 from scipy import special
 
-from ..funnel import funnel_limits
+from ..funnel import funnel_limits, outside_funnel
 from ..ranking import flag_unusual, league_table
 from ..plots import COLORS, arrows, building, new_figure, readout, set_arrows
 from ..widgets import Choice, Panel, Slider
@@ -165,8 +165,7 @@ def funnel_figure(fits: dict, *, levels=(0.95, 0.998)):
                             label=f"common effect, {level:.1%}" if side == "upper" else None)
                     ax.plot(n_grid, spread[side], color=COLORS["alt"], lw=lw,
                             label=f"random effects, {level:.1%}" if side == "upper" else None)
-            outer = funnel_limits(t["n"], 0.0, fit.sigma2, sigma_b2=sigma_b2, level=levels[1])
-            out = ((t["raw"].to_numpy() < outer["lower"].to_numpy()) | (t["raw"].to_numpy() > outer["upper"].to_numpy()))
+            out = outside_funnel(t["n"], t["raw"], 0.0, fit.sigma2, sigma_b2=sigma_b2, level=levels[1])
             ax.scatter(t["n"], t["raw"], s=22, color=np.where(out[:, None], FLAG, to_rgba(COLORS["no_pooling"])),
                        edgecolor="black", linewidth=0.3, zorder=3)
             ax.axhline(0, color=COLORS["complete_pooling"], lw=1)

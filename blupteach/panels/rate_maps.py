@@ -35,7 +35,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import ListedColormap, TwoSlopeNorm
 
 from ..datasets import load, load_counties
-from ..funnel import funnel_limits
+from ..funnel import funnel_limits, outside_funnel
 from ..oneway import partial_pooling, shrinkage_weight
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
 from ..smallarea import eb_rates
@@ -190,8 +190,7 @@ def rate_funnel_figure(rates, *, level: float = 0.95, outer: float = OUTER):
     common = funnel_limits(BIRTHS_GRID, rates.m, rates.m, level=level)
     over = funnel_limits(BIRTHS_GRID, rates.m, rates.m, sigma_b2=rates.a, level=level)
     wide = funnel_limits(BIRTHS_GRID, rates.m, rates.m, sigma_b2=rates.a, level=outer)
-    at_n = funnel_limits(n, rates.m, rates.m, sigma_b2=rates.a, level=level)
-    outside = (raw < PER * at_n["lower"].to_numpy()) | (raw > PER * at_n["upper"].to_numpy())
+    outside = outside_funnel(n, raw / PER, rates.m, rates.m, sigma_b2=rates.a, level=level)
     with building():
         fig, ax = new_figure(figsize=(8.5, 4.4))
         ax.set(xscale="log", xlabel="births $n_i$ (log scale)", ylabel=UNITS, xlim=(BIRTHS_GRID[0], BIRTHS_GRID[-1]))
