@@ -130,7 +130,8 @@ def _draw(a, rep, message: str = ""):
     lam = rep.sigma_e2 / rep.sigma_b2 if rep.sigma_b2 > 0 else np.inf
     a["readout"].set_text(f"{len(t)} groups, {int(n.sum())} rows.   "
                           f"$\\hat\\sigma_b^2$ = {rep.sigma_b2:.3g},  $\\hat\\sigma_\\varepsilon^2$ = {rep.sigma_e2:.3g},  "
-                          f"w = ½ at n = λ = {lam:.3g}.   Fit: {rep.seconds * 1000:.0f} ms")
+                          + (f"w = ½ at n = λ = {lam:.3g}." if c["slope"] is None else "random slope: w is the intercept's.")
+                          + f"   Fit: {rep.seconds * 1000:.0f} ms")
     a["w_title"].set_text("own data's share" if c["slope"] is None else f"w at {c['slope']} = 0")
     a["message"].set_text("")
     a["message"].set_visible(False)
