@@ -147,3 +147,12 @@ def test_an_upload_is_read_and_a_too_large_one_refused(panel, monkeypatch):
                            "content": memoryview(content), "last_modified": STAMP},)
     assert "more than the 10 bytes" in panel.info.value and panel.source == "mine.csv", "refused; earlier data stay"
     panel.load(bt.datasets.load("radon_mn"), name="radon")
+
+
+def test_row_labels_name_each_n_once_and_w_title_follows_the_slope(panel):
+    labels = [t.get_text() for t in panel.artists["yticks"] if t.get_text()]
+    assert len(labels) == len(set(labels)) >= 5 and labels[0] == "1" and labels[-1] == "116"
+    assert panel.artists["w_title"].get_text() == "own data's share"
+    panel.update(covariate=col(panel, "floor") + 1, slope=col(panel, "floor") + 1)
+    assert panel.artists["w_title"].get_text() == "w at floor = 0"
+    panel.reset()

@@ -122,3 +122,14 @@ def test_simulate_lines_is_seeded_and_follows_the_model():
     many = bt.simulate_lines([0.0, 0.0], [[4.0, 1.0], [1.0, 1.0]], 1.0, {i: [0] for i in range(4000)}, seed=5)
     cov = np.cov(np.array(list(many.attrs["b"].values())).T)
     assert cov == pytest.approx(np.array([[4.0, 1.0], [1.0, 1.0]]), abs=0.25)
+
+
+def test_simulate_lines_draws_as_a_loop_over_individuals_would():
+    # reference: the per-individual loop (2 effects, then that individual's noises), in numpy itself
+    Sigma, times = np.array([[0.5, 0.1], [0.1, 0.2]]), {"a": [0.0, 1.0, 2.0], "b": [3.0], 7: [0.0, 4.0]}
+    rng, y = np.random.default_rng(4), []
+    for ts in times.values():
+        b = rng.multivariate_normal(np.zeros(2), Sigma, method="eigh")
+        y.extend((1.0 + b[0]) + (2.0 + b[1]) * np.asarray(ts) + np.sqrt(0.3) * rng.standard_normal(len(ts)))
+    out = bt.simulate_lines([1.0, 2.0], Sigma, 0.3, times, seed=4)
+    assert np.allclose(out["y"], y, atol=1e-12) and out["group"].tolist() == ["a"] * 3 + ["b"] + [7] * 2

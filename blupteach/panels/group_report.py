@@ -54,7 +54,9 @@ def _layout(rep):
 
     g = len(t)
     ypos = PAD + (1 - 2 * PAD) * (np.arange(g) + 0.5) / g
-    rows = np.unique(np.linspace(0, g - 1, min(TICKS, g)).round().astype(int))
+    even = np.linspace(0, g - 1, min(TICKS, g)).round().astype(int)       # evenly spaced ranks ...
+    first = np.flatnonzero(np.r_[True, np.diff(t["n"].to_numpy()) != 0])     # ... moved to where their n starts
+    rows = np.unique(first[np.searchsorted(first, even, side="right") - 1])  # so no n is labelled twice
     return t, u, ypos, ticks, rows
 
 
@@ -63,7 +65,7 @@ def _build(fig_height: float = 6.4):
     fig, (ax, ax_w) = new_figure(1, 2, figsize=(8.5, fig_height), width_ratios=[4.2, 1.0], sharey=True)
     a = {}
     ax.set(xlim=(0, 1), ylim=(0, 1), xticks=[], yticks=[])
-    ax.set_ylabel("groups ordered by size: n", labelpad=30)
+    ax.set_ylabel("groups by rank of size (ticks: n)", labelpad=30)
     ax.set_title("each group's mean: raw, BLUP and interval", fontsize=13)
     a["grid"] = arrows(ax, TICKS, color="0.9", lw=1.0, zorder=0)
     a["xticks"] = [ax.text(0, -0.015, "", transform=ax.transAxes, ha="center", va="top", fontsize=11)
@@ -72,7 +74,8 @@ def _build(fig_height: float = 6.4):
                    for _ in range(TICKS)]
     a["xlabel"] = ax.text(0.5, -0.075, "", transform=ax.transAxes, ha="center", va="top", fontsize=13)
     a["segs"] = arrows(ax, 1, color=COLORS["partial_pooling"], lw=1.6, alpha=0.75, zorder=2)
-    a["population"] = ax.scatter(np.zeros(1), np.zeros(1), marker="|", s=70, color=COLORS["complete_pooling"], zorder=1)
+    a["population"] = ax.scatter(np.zeros(1), np.zeros(1), marker="|", s=110, linewidths=2.2,
+                                 color=COLORS["complete_pooling"], zorder=1)
     a["raw"] = ax.scatter(np.zeros(1), np.zeros(1), s=16, color=COLORS["no_pooling"], zorder=3)
     a["blup"] = ax.scatter(np.zeros(1), np.zeros(1), s=16, color=COLORS["partial_pooling"], edgecolor="black",
                            linewidth=0.4, zorder=4)
@@ -81,13 +84,13 @@ def _build(fig_height: float = 6.4):
     fig.suptitle(" ", fontsize=12)                 # the readout's line, kept free by the layout
     a["readout"] = ax.text(-0.1, 1.135, "", transform=ax.transAxes, ha="left", va="top", fontsize=11)  # in an axes: blitted
     ax_w.set(xlim=(0, 1), xticks=[0, 0.5, 1], xticklabels=["0", "½", "1"], xlabel="weight $w$")
-    ax_w.set_title("own data's share", fontsize=13)
+    a["w_title"] = ax_w.set_title("own data's share", fontsize=13)     # with a slope: the intercept's
     ax_w.axvline(0.5, color="0.85", lw=1, zorder=0)
     ax_w.tick_params(labelleft=False, left=False)
     a["w"] = ax_w.scatter(np.zeros(1), np.zeros(1), s=16, color=COLORS["partial_pooling"], zorder=3)
     handles = [Line2D([], [], color=COLORS["no_pooling"], marker="o", ls="", label="raw mean (own rows only)"),
                Line2D([], [], color=COLORS["partial_pooling"], marker="o", lw=1.6, label="prediction, with its interval"),
-               Line2D([], [], color=COLORS["complete_pooling"], marker="|", ms=11, ls="", label="population")]
+               Line2D([], [], color=COLORS["complete_pooling"], marker="|", ms=13, mew=2.2, ls="", label="population")]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=11)
     fig.get_layout_engine().set(h_pad=0.12)       # room for the moving tick labels and the readout
     return fig, a
@@ -127,7 +130,9 @@ def _draw(a, rep, message: str = ""):
     lam = rep.sigma_e2 / rep.sigma_b2 if rep.sigma_b2 > 0 else np.inf
     a["readout"].set_text(f"{len(t)} groups, {int(n.sum())} rows.   "
                           f"$\\hat\\sigma_b^2$ = {rep.sigma_b2:.3g},  $\\hat\\sigma_\\varepsilon^2$ = {rep.sigma_e2:.3g},  "
-                          f"w = ½ at n = λ = {lam:.3g}.   Fit: {rep.seconds * 1000:.0f} ms")
+                          + (f"w = ½ at n = λ = {lam:.3g}." if c["slope"] is None else "random slope: w is the intercept's.")
+                          + f"   Fit: {rep.seconds * 1000:.0f} ms")
+    a["w_title"].set_text("own data's share" if c["slope"] is None else f"w at {c['slope']} = 0")
     a["message"].set_text("")
     a["message"].set_visible(False)
 

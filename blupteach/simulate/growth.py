@@ -67,14 +67,23 @@ def simulate_lines(beta, Sigma, sigma_e2, times: dict, *, seed, names=("y", "t",
     if not isinstance(times, dict) or not times:
         raise ValueError("times must be a non-empty dict: individual id -> its times")
     y_name, t_name, g_name = names
-    frames, effects = [], {}
-    for ident, ts in times.items():
-        ts = as_float_array(ts, f"times[{ident!r}]", ndim=1)
-        b = rng.multivariate_normal(np.zeros(2), Sigma, method="eigh")
-        e = np.sqrt(sigma_e2) * rng.standard_normal(ts.size)
-        effects[ident] = b
-        frames.append(pd.DataFrame({y_name: (beta[0] + b[0]) + (beta[1] + b[1]) * ts + e, t_name: ts,
-                                    g_name: ident}))
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["b"] = effects
+    ids = list(times)
+    ts = [np.asarray(v) for v in times.values()]
+    n = np.array([a.size for a in ts])
+    bad = [k for k, a in enumerate(ts) if a.ndim != 1 or a.size == 0]
+    if bad:
+        raise ValueError(f"times[{ids[bad[0]]!r}] must be a non-empty 1-d sequence of times; got shape {ts[bad[0]].shape}")
+    t = as_float_array(np.concatenate(ts), "times", ndim=1)
+    # one draw for everyone, in the order one individual at a time would draw them (2 effects, then its
+    # n_i noises): the same numbers as a loop over individuals, without one (10^4 individuals in milliseconds)
+    z = rng.standard_normal(int(2 * len(ids) + n.sum()))
+    start = np.concatenate([[0], np.cumsum(2 + n)[:-1]])
+    s, u = np.linalg.eigh(Sigma)
+    b = np.column_stack([z[start], z[start + 1]]) @ (np.sqrt(np.abs(s))[:, None] * u.T)
+    noise = np.ones(z.size, dtype=bool)
+    noise[start] = noise[start + 1] = False
+    bi = np.repeat(b, n, axis=0)
+    y = (beta[0] + bi[:, 0]) + (beta[1] + bi[:, 1]) * t + np.sqrt(sigma_e2) * z[noise]
+    out = pd.DataFrame({y_name: y, t_name: t, g_name: pd.Index(ids).repeat(n).to_numpy()})
+    out.attrs["b"] = dict(zip(ids, b))
     return out
