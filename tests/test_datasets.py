@@ -7,6 +7,7 @@ import blupteach as bt
 
 # name -> (rows, columns that must be there), from blupteach/datasets/DATA.md
 EXPECTED = {
+    "chickweight": (578, ["weight", "Time", "Chick", "Diet"]),
     "dyestuff": (30, ["Batch", "Yield"]),
     "dyestuff2": (30, ["Batch", "Yield"]),
     "efron_morris_1970": (18, ["Player", "AB", "Hits", "RemainingAB", "RemainingHits"]),
@@ -37,6 +38,10 @@ def test_groupings_as_documented():
     radon = bt.datasets.load("radon_mn")
     per_county = radon.groupby("county").size()
     assert (per_county.size, per_county.min(), per_county.max()) == (85, 1, 116)
+    chick = bt.datasets.load("chickweight")
+    per_chick = chick.groupby("Chick").size()
+    assert (per_chick.size, per_chick.min(), per_chick.max()) == (50, 2, 12)
+    assert sorted(chick["Diet"].unique()) == [1, 2, 3, 4]
     sleep = bt.datasets.load("sleepstudy")
     assert sleep["Subject"].nunique() == 18 and sorted(sleep["Days"].unique()) == list(range(10))
     em = bt.datasets.load("efron_morris_1970")
@@ -77,5 +82,5 @@ def test_provenance_covers_every_file():
 
 @pytest.mark.parametrize("bad", ["Dyestuff", "dyestuff.csv", "", None, 3])
 def test_unknown_name(bad):
-    with pytest.raises(ValueError, match=r"^name must be one of \['dyestuff', "):
+    with pytest.raises(ValueError, match=r"^name must be one of \['chickweight', 'dyestuff', "):
         bt.datasets.load(bad)

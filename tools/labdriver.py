@@ -12,7 +12,8 @@ Pieces
 ``write_code_notebook()``      a throwaway notebook of code cells under ``build/`` for ``LabPage.open``
 ``Server``                     JupyterLab / Voilà on a free port with a random token; stopped on exit
 ``open_browser()``             a fresh Chromium profile (headless, no background networking)
-``LabPage``                    open a notebook, run all cells, find panels, read pixels, time a slider move;
+``LabPage``                    open a notebook, run all cells, find panels, read pixels, time a slider move
+                               or a dropdown choice;
                                ``.errors``: every console error and uncaught exception (none is tolerated)
 """
 
@@ -374,6 +375,18 @@ class LabPage:
         """The slider handles shown in the same cell as ``figure`` (the panel's controls)."""
         return self.cell_of(figure).locator(".widget-slider")
 
+    def dropdowns(self, figure):
+        """The ``<select>`` of each ipywidgets Dropdown in the same cell as ``figure``."""
+        return self.cell_of(figure).locator(".widget-dropdown select")
+
+    def timed_select(self, figure, select, index: int, timeout: float = 10_000) -> float:
+        """Milliseconds from choosing option ``index`` of ``select`` to changed pixels on ``figure``."""
+        figure.evaluate(JS_ARM)
+        select.select_option(index=index)
+        changed = self.page.wait_for_function(JS_CHANGED, arg=figure.element_handle(), polling="raf",
+                                              timeout=timeout)
+        return float(changed.json_value())
+
     def timed_move(self, figure, slider, key: str, timeout: float = 10_000) -> float:
         """Milliseconds from a key press on ``slider`` to changed pixels on ``figure``."""
         handle = slider.locator(".noUi-handle[role=slider]").first
@@ -388,6 +401,11 @@ class LabPage:
         """Widget failures shown in cell outputs (not prose that merely mentions them)."""
         shown = "\n".join(self.page.eval_on_selector_all(".jp-OutputArea-output", "os => os.map(o => o.textContent)"))
         return [e for e in WIDGET_ERRORS if e in shown]
+
+
+def selected_of(select) -> tuple[int, int, str]:
+    """``(selected index, number of options, selected label)`` of one dropdown's ``<select>``."""
+    return tuple(select.evaluate("s => [s.selectedIndex, s.options.length, s.options[s.selectedIndex]?.text ?? '']"))
 
 
 def state_of(slider) -> tuple[str | None, str]:

@@ -2,7 +2,7 @@
 
 >>> from blupteach import datasets
 >>> datasets.names()[:3]
-['dyestuff', 'dyestuff2', 'efron_morris_1970']
+['chickweight', 'dyestuff', 'dyestuff2']
 >>> datasets.load("dyestuff").shape
 (30, 2)
 

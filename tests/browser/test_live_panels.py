@@ -9,6 +9,11 @@ each slider of each panel and check that
 * nothing says "Error displaying widget" / "Click to show javascript error",
 * the browser console logged no error.
 
+Each dropdown of a panel (an ipywidgets ``Dropdown``: lesson 07's subject, lesson 11's columns)
+is driven the same way: choose another option, then the first one again; each choice must
+change the canvas pixels and leave no traceback in the panel's cell.  A figure counts as a
+live panel when sliders or dropdowns sit next to it.
+
 nbval cannot see any of this: a missing ipympl frontend or a broken draw callback passes
 nbval and shows a dead or blank figure to a learner.
 """
@@ -42,8 +47,38 @@ def _move_and_check(lab, figure, slider, where: str) -> float:
     return ms
 
 
+def cell_traceback(lab, figure) -> str:
+    """The panel cell's output text when it shows a Python traceback (a callback that raised), else ''."""
+    text = "\n".join(lab.cell_of(figure).locator(".jp-OutputArea-output").all_text_contents())
+    return text[-1500:] if "Traceback" in text else ""
+
+
+def choose_and_check(lab, figure, select, index: int, where: str) -> float:
+    """Choose option ``index`` of dropdown ``select``; assert it took and the pixels changed. Returns ms."""
+    before = ld.selected_of(select)
+    try:
+        ms = lab.timed_select(figure, select, index, timeout=15_000)
+    except Exception as exc:  # playwright's TimeoutError
+        pytest.fail(f"{where}: choosing option {index} ({before[2]!r} → {ld.selected_of(select)[2]!r}) "
+                    f"did not change the figure's pixels within 15 s ({type(exc).__name__})")
+    after = ld.selected_of(select)
+    assert after[0] == index, f"{where}: the dropdown shows option {after[0]} ({after[2]!r}), not {index}"
+    assert not lab.widget_errors(), f"{where}: after choosing {after[2]!r} the page shows {lab.widget_errors()}"
+    assert not cell_traceback(lab, figure), f"{where}: choosing {after[2]!r} raised:\n{cell_traceback(lab, figure)}"
+    return ms
+
+
+def _drive_dropdown(lab, figure, select, where: str) -> list[float]:
+    """Choose another option of ``select`` (the next one, else the previous), then the first again."""
+    index0, n_options, label0 = ld.selected_of(select)
+    assert n_options >= 2, f"{where}: the dropdown offers {n_options} option(s) ({label0!r}): nothing to choose"
+    other = index0 + 1 if index0 + 1 < n_options else index0 - 1
+    return [choose_and_check(lab, figure, select, other, where),
+            choose_and_check(lab, figure, select, index0, where + " (back)")]
+
+
 def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
-    """Open, run all, and drive every slider of every panel of one notebook."""
+    """Open, run all, and drive every slider and dropdown of every panel of one notebook."""
     lab.open(nb_path)
     lab.run_all()
     assert not lab.widget_errors(), f"{nb_path}: the page shows {lab.widget_errors()}"
@@ -51,17 +86,19 @@ def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
     figures = lab.figures()
     n_fig = figures.count()
     assert n_fig >= min_figures, f"{nb_path}: {n_fig} live figure(s) shown, expected at least {min_figures}"
-    latencies, with_sliders = [], 0
+    latencies, with_controls = [], 0
     for i in range(n_fig):
         fig = figures.nth(i)
         lab.wait_drawn(fig)
-        sliders = lab.sliders(fig)
-        if sliders.count():
-            with_sliders += 1
+        sliders, dropdowns = lab.sliders(fig), lab.dropdowns(fig)
+        if sliders.count() or dropdowns.count():
+            with_controls += 1
         for j in range(sliders.count()):
             latencies.append(_move_and_check(lab, fig, sliders.nth(j), f"{nb_path} figure {i} slider {j}"))
-    assert with_sliders >= 1, f"{nb_path}: no figure has sliders next to it (expected a live panel)"
-    assert not lab.widget_errors(), f"{nb_path}: after moving sliders the page shows {lab.widget_errors()}"
+        for j in range(dropdowns.count()):
+            latencies += _drive_dropdown(lab, fig, dropdowns.nth(j), f"{nb_path} figure {i} dropdown {j}")
+    assert with_controls >= 1, f"{nb_path}: no figure has sliders or dropdowns next to it (expected a live panel)"
+    assert not lab.widget_errors(), f"{nb_path}: after moving sliders and dropdowns the page shows {lab.widget_errors()}"
     assert not lab.errors, f"{nb_path}: browser console errors: {lab.errors}"
     return latencies
 
