@@ -21,7 +21,7 @@ from matplotlib.patches import Polygon, Rectangle
 
 from ..plots import COLORS, building, new_figure, readout
 from ..prognosis import leave_one_out_trajectories
-from ..widgets import Choice, Panel, Slider  # noqa: F401 (Choice: group_report imports it from here)
+from ..widgets import Choice, Panel, Slider
 
 NAMES = {"blup": "BLUP", "population": "population line", "own": "own line"}
 KEYS = {"blup": "partial_pooling", "population": "complete_pooling", "own": "no_pooling"}

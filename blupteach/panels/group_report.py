@@ -30,8 +30,8 @@ from matplotlib.ticker import MaxNLocator
 from ..plots import COLORS, arrows, building, new_figure, segments, set_arrows
 from ..report import report
 from ..table_input import read_table
-from ..widgets import Panel, _widget_bundle
-from .forecast import Choice
+from ..widgets import Choice, Panel, _widget_bundle
+
 
 NONE = "(none)"
 TICKS = 8            # tick labels on each axis, at most
