@@ -23,6 +23,7 @@ editing this file; the folder must not be empty (no vacuous pass).
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -137,6 +138,15 @@ def test_committed_notebook_has_no_outputs(path):
     found = stored_outputs(nb)
     assert not found, (f"{rel(path)} is stored with outputs ({'; '.join(found[:5])}). Clear them: "
                        f"jupyter nbconvert --clear-output --inplace {rel(path)}")
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=rel)
+def test_committed_notebook_cell_ids_are_unique(path):
+    """A copied cell keeps its id; nbformat then renames it on every read, with a warning each time."""
+    import collections
+    ids = [c.get("id") for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+    twice = [i for i, k in collections.Counter(ids).items() if k > 1]
+    assert not twice, f"{rel(path)} has cells sharing an id: {twice[:5]}; give each copied cell a new id"
 
 
 def test_output_check_can_fail():
