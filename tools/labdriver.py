@@ -88,8 +88,20 @@ def write_code_notebook(path: Path, sources: list[str]) -> str:
     return str(path.relative_to(ROOT))
 
 
-def all_panels_notebook() -> tuple[str, int]:
-    """A notebook that shows every factory in ``bt.panels`` callable with no arguments: (path, count)."""
+def panels_shown_in_lessons() -> set:
+    """Names of the ``bt.panels`` factories some lesson calls (``bt.panels.<name>(``)."""
+    import re
+    found = set()
+    for nb in sorted((ROOT / "lessons").glob("*.ipynb")):
+        found |= set(re.findall(r"bt\.panels\.(\w+)\(", nb.read_text(encoding="utf-8")))
+    return found
+
+
+def all_panels_notebook(unshown_only: bool = False) -> tuple[str, int]:
+    """A notebook that shows every factory in ``bt.panels`` callable with no arguments: (path, count).
+
+    ``unshown_only``: only those no lesson shows (the lessons' own browser tests drive the rest).
+    """
     import inspect
 
     import blupteach.panels as panels
@@ -98,6 +110,9 @@ def all_panels_notebook() -> tuple[str, int]:
         return callable(f) and all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
                                    for p in inspect.signature(f).parameters.values())
     names = [n for n in panels.__all__ if no_required_args(getattr(panels, n))]
+    if unshown_only:
+        shown = panels_shown_in_lessons()
+        names = [n for n in names if n not in shown]
     sources = ["%matplotlib widget\nimport blupteach as bt", *(f"bt.panels.{name}()" for name in names)]
     return write_code_notebook(ROOT / "build" / "browser" / "all_panels.ipynb", sources), len(names)
 
