@@ -87,6 +87,11 @@ def as_float_array(x, name: str, *, ndim: int | None = None, allow_empty: bool =
     return arr
 
 
+def plain(value):
+    """A numpy scalar as its Python value, anything else as it is: messages say 9, not np.int64(9)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def check_scalar(x, name: str) -> float:
     """Return ``x`` as a finite float; a NaN, inf, text, bool or array raises naming ``name``."""
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.ndarray)) or np.ndim(x) != 0:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from ._validation import check_variance
+from ._validation import check_variance, plain
 from .mixed import LmmFit, fit_lmm, mme
 from .mixed.design import build_design
 from .pedigree import check_pedigree, relationship_matrix
@@ -84,11 +84,6 @@ class AnimalModel:
                 f"sigma_a2 = {self.sigma_a2:.4g}, sigma_e2 = {self.sigma_e2:.4g}, h2 = {self.h2:.3f}")
 
 
-def _plain(v):
-    """A numpy scalar as its Python value (messages say 9, not np.int64(9))."""
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def _pedigree_codes(pedigree) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """Animal labels and their sire/dam as 1-based row numbers (0 unknown), checked."""
     if not isinstance(pedigree, pd.DataFrame):
@@ -109,14 +104,14 @@ def _pedigree_codes(pedigree) -> tuple[pd.Index, np.ndarray, np.ndarray]:
             if v is None or (not isinstance(v, str) and pd.isna(v)) or (v == 0 and 0 not in position):
                 continue
             if v not in position:
-                raise ValueError(f"animal {_plain(labels[k])!r} has {col} {_plain(v)!r}, which is not an animal of the pedigree "
+                raise ValueError(f"animal {plain(labels[k])!r} has {col} {plain(v)!r}, which is not an animal of the pedigree "
                                  f"(give it its own row, or 0/NaN/None for unknown)")
             out[k] = position[v]
         codes.append(out)
     try:
         check_pedigree(*codes)
     except ValueError as exc:                    # name animals by label, not by row number
-        raise ValueError(f"{exc} (animal k is row k of pedigree: {[_plain(v) for v in labels[:3]]}, ...)") from None
+        raise ValueError(f"{exc} (animal k is row k of pedigree: {[plain(v) for v in labels[:3]]}, ...)") from None
     return labels, codes[0], codes[1]
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import _rows, check_choice, check_level
+from ._validation import _rows, check_choice, check_level, plain
 from .intervals import prediction_interval
 from .mixed import fit_lmm
 from .oneway_fit import fit_oneway
@@ -186,7 +186,7 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
     lost = pd.Index(pd.unique(data[group].dropna())).difference(pd.Index(pd.unique(frame[group])))
     if len(lost):
         warnings.append(f"{len(lost)} group{'s' if len(lost) > 1 else ''} lost every row to missing values and "
-                        f"{'are' if len(lost) > 1 else 'is'} not in the table: {[_scalar(v) for v in lost[:5]]}"
+                        f"{'are' if len(lost) > 1 else 'is'} not in the table: {[plain(v) for v in lost[:5]]}"
                         + (" ..." if len(lost) > 5 else "") + ".")
     for col, what in ((y, "y"), (slope, "slope")):
         if col is not None and not _numeric(frame[col]):
@@ -195,7 +195,7 @@ def report(data, *, y: str, group: str, covariates=(), slope: str | None = None,
 
     # safe internal names: any column name works, whatever the formula grammar allows
     names = {y: "y", group: "group", **{c: f"x{k}" for k, c in enumerate(covariates)}}
-    d = pd.DataFrame({names[c]: _plain(frame[c]) for c in [y, group, *covariates]})
+    d = pd.DataFrame({names[c]: _unnullable(frame[c]) for c in [y, group, *covariates]})
     counts = d.groupby("group", sort=True, observed=True).size()
     if len(counts) < 2:
         raise ValueError(f"group: column {group!r} has {len(counts)} distinct value(s) after dropping missing rows; "
@@ -237,7 +237,7 @@ def _response_kind(y: pd.Series) -> list:
     """Warnings when y does not look like a continuous measurement."""
     values = pd.unique(y)
     if len(values) == 2:
-        return [f"y has only two values ({sorted(_scalar(v) for v in values)}): this model treats it as a continuous "
+        return [f"y has only two values ({sorted(plain(v) for v in values)}): this model treats it as a continuous "
                 "measurement; for a yes/no outcome a logistic mixed model (e.g. lme4's glmer) is the right tool, "
                 "and these BLUPs can leave the range 0 to 1."]
     whole = np.all(np.asarray(y) == np.round(np.asarray(y))) and np.asarray(y).min() >= 0
@@ -266,16 +266,11 @@ def _singular_warning(fit, original) -> str:
                    "the slope's variable centred (its mean subtracted).")
 
 
-def _scalar(v):
-    """A numpy scalar as its Python value (messages say 1.0, not np.float64(1.0))."""
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def _numeric(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
 
-def _plain(s: pd.Series) -> pd.Series:
+def _unnullable(s: pd.Series) -> pd.Series:
     """Nullable numbers (Int64, Float64) as float, everything else as it is."""
     if _numeric(s) and isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
         return s.astype(float)
@@ -305,8 +300,7 @@ def _drop_constant(frame, covariates, slope, warnings):
     kept = []
     for c in covariates:
         if frame[c].nunique(dropna=True) <= 1:
-            value = frame[c].iloc[0]
-            value = value.item() if isinstance(value, np.generic) else value    # 2024, not np.int64(2024)
+            value = plain(frame[c].iloc[0])                                   # 2024, not np.int64(2024)
             warnings.append(f"covariate {c!r} is constant ({value!r} in every row): it cannot be told "
                             "apart from the intercept, so it was left out"
                             + (" (and so was its random slope)." if c == slope else "."))
@@ -315,7 +309,7 @@ def _drop_constant(frame, covariates, slope, warnings):
         else:
             kept.append(c)
     if (frame.iloc[:, 0].nunique() <= 1) and len(frame):
-        raise ValueError(f"y: column {frame.columns[0]!r} is constant ({_scalar(frame.iloc[0, 0])!r} in every row): "
+        raise ValueError(f"y: column {frame.columns[0]!r} is constant ({plain(frame.iloc[0, 0])!r} in every row): "
                          "there is nothing to pool")
     return frame, kept, slope
 
