@@ -398,7 +398,10 @@ def test_fast_equals_general_on_formula_variants(formula):
     b = fit_lmm(formula, df, engine="general")
     assert a.engine == "fast"
     np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-9)
-    np.testing.assert_allclose(a.fixef.to_numpy(), b.fixef.to_numpy(), rtol=1e-5, atol=1e-7)
+    # the general path stops as lme4 does (BOBYQA, absolute tolerances 1e-8): β agrees to a
+    # ten-thousandth of its standard error, far below anything a learner reads
+    se = np.sqrt(np.diag(a.fixef_cov.to_numpy()))
+    assert np.all(np.abs(a.fixef.to_numpy() - b.fixef.to_numpy()) <= 1e-4 * se), (a.fixef, b.fixef)
     np.testing.assert_allclose(a.varcorr["g"].to_numpy(), b.varcorr["g"].to_numpy(), rtol=1e-3, atol=1e-6)
     if "*" in formula:
         assert list(a.fixef.index) == ["(Intercept)", "x", "sexM", "x:sexM"]

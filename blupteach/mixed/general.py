@@ -10,6 +10,10 @@ from scipy import linalg, sparse
 
 from .engine import _finish, _inv_logdet, lower_factor, tri_index
 
+# LAPACK's Cholesky factor and solve, called directly: a small fit evaluates the deviance
+# ~50 times, and scipy.linalg's wrappers cost more than a 7 × 7 factorisation
+_potrf, _potrs = linalg.get_lapack_funcs(("potrf", "potrs"), dtype=np.float64)
+
 __all__ = ["General"]
 
 
@@ -97,10 +101,15 @@ class General:
             self._lam_mult = np.concatenate(mult)[order]
         else:
             self._lam_pattern = None
+        # every non-eliminated block one ordinary column per level (crossed intercepts): Λ2 is
+        # diagonal, and Λ2'R22Λ2 is an elementwise product
+        self._diag = self._lam_pattern is not None and np.array_equal(self._lam_pattern[0], np.arange(q2)) \
+            and np.array_equal(self._lam_pattern[1], np.arange(q2 + 1))
 
     @classmethod
     def _make_pairs(cls, A21, q2, k1):
-        """Pairs of non-zeros of A21 (q2 × q1) in columns of the same level: target, product, H index."""
+        """W (q2² × l1k1²) with vec(A21 H A21') = W vec(H), from the pairs of non-zeros of A21 (q2 × q1)
+        in columns of the same level; None when there are more than ``MAX_PAIRS`` pairs."""
         A = A21.tocsc()
         col_of = np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))
         level = col_of // k1
@@ -117,7 +126,10 @@ class General:
         partner = first + offset
         target = A.indices[rep].astype(np.int64) * q2 + A.indices[partner]
         hidx = level[rep] * k1 * k1 + within[rep] * k1 + within[partner]
-        return target, A.data[rep] * A.data[partner], hidx
+        # one sparse matrix W with vec(Z2'Z1 H Z1'Z2) = W vec(H): a matrix-vector product per
+        # evaluation (rows are written in order), where a bincount scattered 10⁶s of weights
+        return sparse.csr_matrix((A.data[rep] * A.data[partner], (target, hidx)),
+                                 shape=(q2 * q2, A.shape[1] * k1))
 
     def lam2(self, theta):
         """Λ2, the relative covariance factor of the non-eliminated blocks (sparse q2 × q2)."""
@@ -139,58 +151,100 @@ class General:
         """Z2'Z1 H Z1'Z2 (dense q2 × q2) for block-diagonal H given as (l1, k1, k1)."""
         q2 = self.q2
         if self._pairs is not None:
-            target, prod, hidx = self._pairs
-            return np.bincount(target, weights=prod * H.ravel()[hidx], minlength=q2 * q2).reshape(q2, q2)
+            return (self._pairs @ H.ravel()).reshape(q2, q2)
         l1 = H.shape[0]
         Hs = sparse.bsr_matrix((H, np.arange(l1), np.arange(l1 + 1)), shape=(self.q1, self.q1))
         return (self.A21s @ Hs @ self.A21s.T).toarray()
 
+    def _eliminate(self, theta):
+        """Block 1 eliminated level by level: its log-determinant and what it leaves for the rest.
+
+        Returns logdet, R22, rX, ry, SXX, rxy (the Schur complements of D) and T1, Dinv.
+        """
+        q1, p, k1 = self.q1, self.p, self.k1
+        T1 = self._T1(theta)
+        if k1 == 1:                                        # one column per level: plain arrays
+            t2 = T1[0, 0] ** 2
+            d = self.A11[:, 0, 0] * t2 + 1.0
+            Dinv = (1.0 / d)[:, None, None]
+            logdet = float(np.log(d).sum())
+            h = t2 / d
+            HZX = h[:, None] * self.Z1tX[:, 0, :]                   # H Z1'X   (l1, p)
+            HZy = h * self.Z1ty[:, 0]                               # H Z1'y   (l1,)
+            if not sparse.issparse(self.A21):           # small: one dense product
+                AHA = (self.A21 * h) @ self.A21.T
+            else:
+                AHA = self._AHA(h[:, None, None])
+            SXX = self.XtX - self.Z1tX[:, 0, :].T @ HZX
+            rxy = self.Xty - self.Z1tX[:, 0, :].T @ HZy
+        else:
+            M11 = np.einsum("ji,ljm,mn->lin", T1, self.A11, T1) + np.eye(k1)
+            Dinv, logdet = _inv_logdet(M11)
+            H = np.einsum("ij,ljm,nm->lin", T1, Dinv, T1)
+            HZX = np.einsum("lij,ljp->lip", H, self.Z1tX).reshape(q1, p)
+            HZy = np.einsum("lij,lj->li", H, self.Z1ty).ravel()
+            AHA = self._AHA(H)
+            SXX = self.XtX - self.Z1tX.reshape(q1, p).T @ HZX
+            rxy = self.Xty - self.Z1tX.reshape(q1, p).T @ HZy
+        R22 = self.A22 - AHA
+        rX = self.Z2tX - self.A21 @ HZX
+        ry = self.Z2ty - self.A21 @ HZy
+        return logdet, R22, rX, ry, SXX, rxy, T1, Dinv
+
     def solve(self, theta, reml=True, keep=False):
+        """Profiled deviance at θ (the order of ``blocks``); ``keep`` stores the solution in ``state``."""
         q1, q2, p, k1 = self.q1, self.q2, self.p, self.k1
-        L2 = self.lam2(theta)
-        logdet_L = 0.0
-        R22, rX, ry = self.A22, self.Z2tX, self.Z2ty
-        SXX, rxy = self.XtX, self.Xty
+        if self._diag:
+            lam = np.asarray(theta, dtype=float)[self._lam_tidx] * self._lam_mult
+            L2 = sparse.diags(lam, format="csc") if keep else None
+        else:
+            L2 = self.lam2(theta)
         if q1:
-            T1 = self._T1(theta)
-            M11 = np.einsum("ji,ljm,mn->lin", T1, self.A11, T1) if k1 > 1 else self.A11 * T1[0, 0] ** 2
-            M11 = M11 + np.eye(k1)
-            Dinv, logdet_L = _inv_logdet(M11)
-            H = np.einsum("ij,ljm,nm->lin", T1, Dinv, T1) if k1 > 1 else Dinv * T1[0, 0] ** 2
-            HZX = np.einsum("lij,ljp->lip", H, self.Z1tX)           # H Z1'X   (l1, k1, p)
-            HZy = np.einsum("lij,lj->li", H, self.Z1ty)             # H Z1'y   (l1, k1)
-            R22 = R22 - self._AHA(H)
-            rX = rX - self.A21 @ HZX.reshape(q1, p)
-            ry = ry - self.A21 @ HZy.ravel()
-            SXX = SXX - np.einsum("lip,liq->pq", self.Z1tX, HZX)
-            rxy = rxy - np.einsum("lip,li->p", self.Z1tX, HZy)
-        S22 = np.asarray((L2.T @ (L2.T @ R22).T).T) if q2 else np.zeros((0, 0))   # Λ2'R22Λ2
-        S22 = 0.5 * (S22 + S22.T) + np.eye(q2)
-        S2X = np.asarray(L2.T @ rX)
-        S = np.block([[S22, S2X], [S2X.T, SXX]])
-        rhs = np.concatenate([np.asarray(L2.T @ ry).ravel(), rxy])
-        if S.shape[0]:
-            try:
-                Lc = linalg.cholesky(S, lower=True, check_finite=False)
-            except linalg.LinAlgError:
+            logdet_L, R22, rX, ry, SXX, rxy, T1, Dinv = self._eliminate(theta)
+        else:
+            logdet_L, R22, rX, ry, SXX, rxy = 0.0, self.A22, self.Z2tX, self.Z2ty, self.XtX, self.Xty
+        n = q2 + p
+        S = np.empty((n, n))                                # [[Λ2'R22Λ2 + I, Λ2'rX], [., SXX]]
+        rhs = np.empty(n)
+        if q2 and self._diag:
+            S22 = R22 * lam[:, None]
+            S22 *= lam[None, :]                              # Λ2'R22Λ2, Λ2 = diag(λ)
+            S22[np.diag_indices(q2)] += 1.0
+            S2X = lam[:, None] * rX
+            S[:q2, :q2], S[:q2, q2:], S[q2:, :q2] = S22, S2X, S2X.T
+            rhs[:q2] = lam * ry
+        elif q2:
+            S22 = np.asarray((L2.T @ (L2.T @ R22).T).T)     # Λ2'R22Λ2
+            S22 = 0.5 * (S22 + S22.T)
+            S22[np.diag_indices(q2)] += 1.0
+            S2X = np.asarray(L2.T @ rX)
+            S[:q2, :q2], S[:q2, q2:], S[q2:, :q2] = S22, S2X, S2X.T
+            rhs[:q2] = np.asarray(L2.T @ ry).ravel()
+        else:
+            S22 = np.zeros((0, 0))
+        S[q2:, q2:] = SXX
+        rhs[q2:] = rxy
+        if n:
+            Lc, info = _potrf(S, lower=1, clean=1, overwrite_a=0)
+            if info != 0:
                 return np.inf
-            dg = np.log(np.diag(Lc))
+            dg = np.log(Lc.diagonal())
             logdet_L += 2.0 * float(dg[:q2].sum())
             logdet_RX = 2.0 * float(dg[q2:].sum())
-            sol2 = linalg.cho_solve((Lc, True), rhs, check_finite=False)
+            sol2, _ = _potrs(Lc, rhs, lower=1)
         else:
             Lc, logdet_RX, sol2 = np.zeros((0, 0)), 0.0, np.zeros(0)
         u2, beta = sol2[:q2], sol2[q2:]
-        c2 = np.asarray(L2.T @ self.Z2ty).ravel()
+        # r² = y'y − u'Λ'Z'y − β'X'y at the solution (the normal equations' identity)
+        b2 = lam * u2 if self._diag else np.asarray(L2 @ u2).ravel()         # Λ2u2
+        pwrss = self.yty - float(b2 @ self.Z2ty) - float(beta @ self.Xty)
         if q1:
-            # u1 = D⁻¹(Λ1'Z1'y − Λ1'Z1'Z2Λ2u2 − Λ1'Z1'Xβ), level by level
-            w = self.Z1ty - (self.A21.T @ (L2 @ u2)).reshape(-1, k1) - np.einsum("lkp,p->lk", self.Z1tX, beta)
-            c1 = self.Z1ty @ T1                                      # Λ1'Z1'y per level
+            # u1 = D⁻¹Λ1'(Z1'y − Z1'Z2Λ2u2 − Z1'Xβ), level by level
+            w = self.Z1ty - (self.A21.T @ b2).reshape(-1, k1) - np.einsum("lkp,p->lk", self.Z1tX, beta)
             u1 = np.einsum("lij,lj->li", Dinv, w @ T1)
-            pwrss = self.yty - float((u1 * c1).sum()) - float(u2 @ c2) - float(beta @ self.Xty)
+            pwrss -= float((u1 * (self.Z1ty @ T1)).sum())
         else:
             u1 = np.zeros((0, k1))
-            pwrss = self.yty - float(u2 @ c2) - float(beta @ self.Xty)
         dev = _finish(logdet_L, logdet_RX, pwrss, self.N, p, reml)
         if keep:
             self.state = dict(u1=u1, u2=u2, L2=L2, beta=beta, pwrss=pwrss, Lc=Lc, S22=S22,

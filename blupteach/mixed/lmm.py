@@ -46,21 +46,46 @@ def _one_blas_thread():
 # Tight enough that θ agrees with lme4's tight fits to ~1e-8 (sleepstudy), loose enough to
 # stop without a tail of line searches chasing changes below rounding.
 _OPTS = {"ftol": 1e-12, "gtol": 1e-8, "maxiter": 2000, "maxls": 50}
+# BOBYQA's stopping rule, as lme4's (nloptwrap: absolute tolerances 1e-8 on the deviance and θ)
+_BOBYQA = {"ftol_abs": 1e-8, "xtol_abs": 1e-8, "maxeval": 100_000}
 
 
 def _minimise(fun, x0, bounds, jac):
-    """L-BFGS-B, with the analytic gradient when there is one, else central differences.
+    """L-BFGS-B with the analytic gradient when there is one, else BOBYQA (as lme4).
 
-    Central (3-point) differences cost 2 evaluations per parameter and gradient, but
-    forward differences left θ 30× less accurate on sleepstudy for a similar total.
+    Without a gradient, Powell's BOBYQA (NLopt's, lme4's default optimiser) models the
+    deviance by quadratic interpolation and needs about as many evaluations as L-BFGS-B
+    needs iterations × (2 × parameters + 1) with central differences: Penicillin 59
+    against 73, and each evaluation is the whole cost of a small fit.
     """
-    from scipy import optimize      # here, not at import: importing blupteach stays light
     if jac:
+        from scipy import optimize      # here, not at import: importing blupteach stays light
         res = optimize.minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=_OPTS)
-    else:
-        res = optimize.minimize(fun, x0, method="L-BFGS-B", jac="3-point", bounds=bounds,
-                                options={**_OPTS, "eps": 1e-6, "maxiter": 500})
-    return np.asarray(res.x, dtype=float)
+        return np.asarray(res.x, dtype=float)
+    return _bobyqa(fun, x0, bounds)
+
+
+def _bobyqa(fun, x0, bounds):
+    """Minimise ``fun`` from ``x0`` within ``bounds`` (lower only) by NLopt's BOBYQA; the best θ seen."""
+    import nlopt
+    n = len(x0)
+    best = [np.inf, np.asarray(x0, dtype=float).copy()]
+
+    def objective(x, grad):
+        f = fun(x)
+        if f < best[0]:
+            best[0], best[1] = f, np.array(x, dtype=float)
+        return f if np.isfinite(f) else 1e300
+
+    opt = nlopt.opt(nlopt.LN_BOBYQA if n > 1 else nlopt.LN_COBYLA, n)
+    opt.set_min_objective(objective)
+    opt.set_lower_bounds([-np.inf if lo is None else lo for lo, _ in bounds])
+    opt.set_ftol_abs(_BOBYQA["ftol_abs"])
+    opt.set_xtol_abs(_BOBYQA["xtol_abs"])
+    opt.set_maxeval(_BOBYQA["maxeval"])
+    with contextlib.suppress(nlopt.RoundoffLimited):
+        opt.optimize(np.asarray(x0, dtype=float))
+    return best[1]
 
 
 def _optimise(fun, dev, x0, bounds, jac, lower):
@@ -248,11 +273,14 @@ def _fit_general(des, reml, x0, bounds, lower):
     tsl = np.cumsum([0] + [tri_index(b.k)[0].size for b in blocks])
     perm = np.concatenate([np.arange(tsl[i], tsl[i + 1]) for i in order])   # general θ → formula θ
 
-    def dev_formula(t):
-        return ev.solve(np.asarray(t)[perm], reml)
+    # optimise in the evaluator's own θ order, so a formula's term order cannot change the path
+    def dev(t):
+        return ev.solve(t, reml)
 
-    theta = _optimise(dev_formula, dev_formula, x0, bounds, None, lower)
-    dev = ev.solve(theta[perm], reml, keep=True)
+    theta_g = _optimise(dev, dev, x0[perm], [bounds[i] for i in perm], None, lower[perm])
+    theta = np.empty_like(theta_g)
+    theta[perm] = theta_g
+    dev = ev.solve(theta_g, reml, keep=True)
     st = ev.state
     sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
     blocks11, Sinv = ev.cond_cov_u()
