@@ -298,3 +298,46 @@ def test_sleepstudy_spellings_against_lme4(sleep, formula, theta, remlcrit):
     d = sleep.assign(period=np.where(sleep.Days < 3, "a", np.where(sleep.Days < 6, "b", "c")))
     np.testing.assert_allclose(-2 * loglik_at(formula, d, theta), remlcrit, atol=1e-6)
     assert -2 * fit_lmm(formula, d).loglik <= remlcrit + 1e-4
+
+
+def _general_evaluator(formula, data, K=None, eliminate_first=True):
+    from blupteach.mixed.design import build_design, sparse_Z
+    from blupteach.mixed.general import General
+    from blupteach.mixed.lmm import _specs
+    des = build_design(formula, data, K)
+    blocks = sorted(des.blocks, key=lambda b: (b.K is not None, -b.l))
+    specs, _ = _specs(blocks)
+    return General(des.X, sparse_Z(blocks, des.y.size), des.y, specs, eliminate_first=eliminate_first)
+
+
+def _with_known_K():
+    rng = np.random.default_rng(3)
+    n = 30
+    F = rng.normal(size=(n, n)) * 0.15
+    names = [f"a{i:02d}" for i in range(n)]
+    K = pd.DataFrame(F @ F.T + np.eye(n), index=names, columns=names)
+    a, herd = rng.integers(0, n, 150), rng.integers(0, 6, 150)
+    y = rng.normal(size=150) + rng.normal(size=n)[a] + 0.7 * rng.normal(size=6)[herd]
+    df = pd.DataFrame({"y": y, "x": rng.normal(size=150), "animal": [names[i] for i in a], "herd": herd.astype(str)})
+    return "y ~ x + (1 | animal) + (1 | herd)", df, {"animal": K}
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+@pytest.mark.parametrize("case", ["penicillin", "pastes", "penicillin, nothing eliminated", "known K"])
+def test_general_gradient_equals_central_differences(case, method, storage, penicillin, pastes):
+    """The general path's analytic gradient (one column per level) against central differences of its deviance."""
+    if case == "known K":
+        formula, data, K = _with_known_K()
+    elif case == "pastes":
+        formula, data, K = "strength ~ 1 + (1 | batch/cask)", pastes, None
+    else:
+        formula, data, K = "diameter ~ 1 + (1 | sample) + (1 | plate)", penicillin, None
+    ev = _general_evaluator(formula, data, K, eliminate_first=case != "penicillin, nothing eliminated")
+    assert ev.scalar
+    reml = method == "REML"
+    for theta in ([0.4, 1.7], [2.5, 0.6], [1.0, 0.0]):
+        theta = np.asarray(theta)
+        _, g = ev.solve(theta, reml, grad=True)
+        # central differences also at θ_j = 0: the deviance is even in θ_j (it enters as θ_j²)
+        fd = [(ev.solve(theta + e, reml) - ev.solve(theta - e, reml)) / 2e-5 for e in np.eye(2) * 1e-5]
+        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-4, err_msg=f"{case} {method} theta={theta}")

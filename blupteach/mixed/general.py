@@ -12,7 +12,7 @@ from .engine import _finish, _inv_logdet, lower_factor, tri_index
 
 # LAPACK's Cholesky factor and solve, called directly: a small fit evaluates the deviance
 # ~50 times, and scipy.linalg's wrappers cost more than a 7 × 7 factorisation
-_potrf, _potrs = linalg.get_lapack_funcs(("potrf", "potrs"), dtype=np.float64)
+_potrf, _potrs, _potri = linalg.get_lapack_funcs(("potrf", "potrs", "potri"), dtype=np.float64)
 
 __all__ = ["General"]
 
@@ -92,6 +92,7 @@ class General:
                     mult.append(LK.data)
             start += tr.size
         self.n_theta = start
+        self.scalar = all(b["k"] == 1 for b in blocks)      # one θ per block: analytic gradient
         if rows:
             rows, cols = np.concatenate(rows), np.concatenate(cols)
             tmpl = sparse.csc_matrix((np.arange(1, rows.size + 1, dtype=float), (rows, cols)), shape=(q2, q2))
@@ -144,12 +145,23 @@ class General:
             return L
         return sparse.csc_matrix((data, *self._lam_pattern), shape=(q2, q2))
 
+    def _congruence(self, L2, lam, R):
+        """Λ2'RΛ2 for a dense symmetric q2 × q2 R (Λ2 given as the vector λ when it is diagonal)."""
+        if self._diag:
+            out = R * lam[:, None]
+            out *= lam[None, :]
+            return out
+        out = np.asarray((L2.T @ (L2.T @ R).T).T)
+        return 0.5 * (out + out.T)
+
     def _T1(self, theta):
         return lower_factor(np.asarray(theta, dtype=float)[self.theta_slices[0]], self.k1)
 
     def _AHA(self, H):
         """Z2'Z1 H Z1'Z2 (dense q2 × q2) for block-diagonal H given as (l1, k1, k1)."""
         q2 = self.q2
+        if self.k1 == 1 and not sparse.issparse(self.A21):        # small: one dense product
+            return (self.A21 * H[:, 0, 0]) @ self.A21.T
         if self._pairs is not None:
             return (self._pairs @ H.ravel()).reshape(q2, q2)
         l1 = H.shape[0]
@@ -171,10 +183,7 @@ class General:
             h = t2 / d
             HZX = h[:, None] * self.Z1tX[:, 0, :]                   # H Z1'X   (l1, p)
             HZy = h * self.Z1ty[:, 0]                               # H Z1'y   (l1,)
-            if not sparse.issparse(self.A21):           # small: one dense product
-                AHA = (self.A21 * h) @ self.A21.T
-            else:
-                AHA = self._AHA(h[:, None, None])
+            AHA = self._AHA(h[:, None, None])
             SXX = self.XtX - self.Z1tX[:, 0, :].T @ HZX
             rxy = self.Xty - self.Z1tX[:, 0, :].T @ HZy
         else:
@@ -191,14 +200,18 @@ class General:
         ry = self.Z2ty - self.A21 @ HZy
         return logdet, R22, rX, ry, SXX, rxy, T1, Dinv
 
-    def solve(self, theta, reml=True, keep=False):
-        """Profiled deviance at θ (the order of ``blocks``); ``keep`` stores the solution in ``state``."""
+    def solve(self, theta, reml=True, keep=False, grad=False):
+        """Profiled deviance at θ (the order of ``blocks``); ``keep`` stores the solution in ``state``.
+
+        ``grad`` (only when every block has one column per level, ``self.scalar``): also return
+        the gradient, ``(dev, ∂dev/∂θ)`` (see :meth:`_gradient`).
+        """
         q1, q2, p, k1 = self.q1, self.q2, self.p, self.k1
         if self._diag:
             lam = np.asarray(theta, dtype=float)[self._lam_tidx] * self._lam_mult
             L2 = sparse.diags(lam, format="csc") if keep else None
         else:
-            L2 = self.lam2(theta)
+            lam, L2 = None, self.lam2(theta)
         if q1:
             logdet_L, R22, rX, ry, SXX, rxy, T1, Dinv = self._eliminate(theta)
         else:
@@ -206,20 +219,12 @@ class General:
         n = q2 + p
         S = np.empty((n, n))                                # [[Λ2'R22Λ2 + I, Λ2'rX], [., SXX]]
         rhs = np.empty(n)
-        if q2 and self._diag:
-            S22 = R22 * lam[:, None]
-            S22 *= lam[None, :]                              # Λ2'R22Λ2, Λ2 = diag(λ)
+        if q2:
+            S22 = self._congruence(L2, lam, R22)            # Λ2'R22Λ2 + I
             S22[np.diag_indices(q2)] += 1.0
-            S2X = lam[:, None] * rX
+            S2X = lam[:, None] * rX if self._diag else np.asarray(L2.T @ rX)
             S[:q2, :q2], S[:q2, q2:], S[q2:, :q2] = S22, S2X, S2X.T
-            rhs[:q2] = lam * ry
-        elif q2:
-            S22 = np.asarray((L2.T @ (L2.T @ R22).T).T)     # Λ2'R22Λ2
-            S22 = 0.5 * (S22 + S22.T)
-            S22[np.diag_indices(q2)] += 1.0
-            S2X = np.asarray(L2.T @ rX)
-            S[:q2, :q2], S[:q2, q2:], S[q2:, :q2] = S22, S2X, S2X.T
-            rhs[:q2] = np.asarray(L2.T @ ry).ravel()
+            rhs[:q2] = lam * ry if self._diag else np.asarray(L2.T @ ry).ravel()
         else:
             S22 = np.zeros((0, 0))
         S[q2:, q2:] = SXX
@@ -227,7 +232,7 @@ class General:
         if n:
             Lc, info = _potrf(S, lower=1, clean=1, overwrite_a=0)
             if info != 0:
-                return np.inf
+                return (np.inf, np.zeros(self.n_theta)) if grad else np.inf
             dg = np.log(Lc.diagonal())
             logdet_L += 2.0 * float(dg[:q2].sum())
             logdet_RX = 2.0 * float(dg[q2:].sum())
@@ -249,7 +254,62 @@ class General:
         if keep:
             self.state = dict(u1=u1, u2=u2, L2=L2, beta=beta, pwrss=pwrss, Lc=Lc, S22=S22,
                               Dinv=Dinv if q1 else None, T1=T1 if q1 else None)
-        return dev
+        if not grad:
+            return dev
+        if not np.isfinite(dev):
+            return dev, np.zeros(self.n_theta)
+        return dev, self._gradient(theta, reml, L2, lam, u1.ravel(), u2, pwrss, Lc,
+                                   Dinv[:, 0, 0] if q1 else None)
+
+    def _gradient(self, theta, reml, L2, lam, u1, u2, pwrss, Lc, dinv):
+        r"""∂dev/∂θ_j when every block has one column per level (Λ_j = θ_j I, or θ_j L_K).
+
+        With C the u-block of the inverse of the penalised system's matrix (REML: with X;
+        ML: Λ'Z'ZΛ + I alone), the normal equations give C·A'Z·Λ = I − C_uu and
+        û = Λ'Z'(y − Xβ̂ − ZΛû), so for θ_j > 0
+
+        .. math::
+
+            \frac{\partial\,\mathrm{dev}}{\partial\theta_j} = \frac{2}{\theta_j}
+            \Big(n_j - \operatorname{tr} C_{jj} - \frac{n_{\mathrm{eff}}}{r^2}\|\hat u_j\|^2\Big)
+
+        (n_j columns in block j), and 0 at θ_j = 0 (the deviance is even in θ_j).  Only the
+        diagonal of C is needed: for the eliminated block it is D⁻¹ + Y S⁻¹ Y' level by level,
+        summed as ⟨S⁻¹, Σ_l Y_l'Y_l⟩ with one more product W vec(h).
+        """
+        q1, q2, p = self.q1, self.q2, self.p
+        n_eff = self.N - p if reml else self.N
+        m = q2 + p if reml else q2
+        Sinv = np.zeros((0, 0))
+        if m:
+            Sinv, _ = _potri(Lc[:m, :m], lower=1)
+            Sinv = np.tril(Sinv) + np.tril(Sinv, -1).T
+        g = np.zeros(self.n_theta)
+        for j, b in enumerate(self.blocks):
+            th = float(theta[j])
+            if th == 0.0:
+                continue
+            if j == 0 and q1:
+                hh = th ** 2 * dinv ** 2                          # (t1 / d_l)², per level
+                trC = float(dinv.sum())
+                if q2:
+                    Q22 = self._congruence(L2, lam, self._AHA(hh[:, None, None]))
+                    trC += float((Sinv[:q2, :q2] * Q22).sum())
+                if reml and p:
+                    Z1X = self.Z1tX[:, 0, :]
+                    hZX = hh[:, None] * Z1X
+                    trC += float((Sinv[q2:, q2:] * (Z1X.T @ hZX)).sum())
+                    if q2:
+                        QX = self.A21 @ hZX
+                        QX = lam[:, None] * QX if self._diag else np.asarray(L2.T @ QX)
+                        trC += 2.0 * float((Sinv[:q2, q2:] * QX).sum())
+                n_j, usq = self.q1, float(u1 @ u1)
+            else:
+                sl = slice(b["offset"] - q1, b["offset"] - q1 + b["l"])
+                n_j, usq = b["l"], float(u2[sl] @ u2[sl])
+                trC = float(Sinv.diagonal()[sl].sum())
+            g[j] = 2.0 / th * (n_j - trC - n_eff / pwrss * usq)
+        return g
 
     def cond_cov_u(self):
         """Conditional covariance of u (/σ²), i.e. blocks of (Λ'Z'ZΛ + I)⁻¹: (l1, k1, k1) level blocks

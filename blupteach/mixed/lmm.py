@@ -262,7 +262,8 @@ def _specs(blocks):
 
 
 def _fit_general(des, reml, x0, bounds, lower):
-    """Any design: sparse Z'Z, finite-difference gradient (:mod:`.general`)."""
+    """Any design: sparse Z'Z (:mod:`.general`); L-BFGS-B with the analytic gradient when every
+    block has one column per level, else BOBYQA."""
     N, blocks = des.y.size, des.blocks
     # eliminate the ordinary block with most columns first
     order = sorted(range(len(blocks)), key=lambda i: (blocks[i].K is not None, -blocks[i].k * blocks[i].l))
@@ -273,11 +274,16 @@ def _fit_general(des, reml, x0, bounds, lower):
     tsl = np.cumsum([0] + [tri_index(b.k)[0].size for b in blocks])
     perm = np.concatenate([np.arange(tsl[i], tsl[i + 1]) for i in order])   # general θ → formula θ
 
-    # optimise in the evaluator's own θ order, so a formula's term order cannot change the path
+    # optimise in the evaluator's own θ order, so a formula's term order cannot change the path;
+    # one column per level in every block (crossed, nested intercepts; known K): analytic gradient
     def dev(t):
         return ev.solve(t, reml)
 
-    theta_g = _optimise(dev, dev, x0[perm], [bounds[i] for i in perm], None, lower[perm])
+    def dev_grad(t):
+        return ev.solve(t, reml, grad=True)
+
+    theta_g = _optimise(dev_grad if ev.scalar else dev, dev, x0[perm], [bounds[i] for i in perm],
+                        ev.scalar, lower[perm])
     theta = np.empty_like(theta_g)
     theta[perm] = theta_g
     dev = ev.solve(theta_g, reml, keep=True)
