@@ -30,7 +30,10 @@ Two evaluators share this algebra and the helpers below:
 * :class:`~blupteach.mixed.general.General` (``general.py``) — any number of (crossed, nested) factors and factors with a
   known relationship matrix K (:math:`\Lambda = \theta L_K`, :math:`K = L_KL_K'`):
   sparse Z'Z; the largest ordinary factor (block diagonal) is eliminated block by
-  block and the rest (other factors and β) goes through one dense Cholesky.
+  block and the rest (other factors and β) goes through one dense Cholesky.  When
+  every block has one column per level (crossed or nested intercepts, known K) it
+  has an analytic gradient too (L-BFGS-B); otherwise NLopt's BOBYQA minimises it
+  without derivatives, as lme4 does.
 """
 
 from __future__ import annotations

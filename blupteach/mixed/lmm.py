@@ -54,9 +54,9 @@ def _minimise(fun, x0, bounds, jac):
     """L-BFGS-B with the analytic gradient when there is one, else BOBYQA (as lme4).
 
     Without a gradient, Powell's BOBYQA (NLopt's, lme4's default optimiser) models the
-    deviance by quadratic interpolation and needs about as many evaluations as L-BFGS-B
-    needs iterations × (2 × parameters + 1) with central differences: Penicillin 59
-    against 73, and each evaluation is the whole cost of a small fit.
+    deviance by quadratic interpolation: on Penicillin it needed 47 evaluations where
+    L-BFGS-B with central differences needed 73 (and the analytic gradient 16), and
+    each evaluation is most of the cost of a small fit.
     """
     if jac:
         from scipy import optimize      # here, not at import: importing blupteach stays light
@@ -77,7 +77,7 @@ def _bobyqa(fun, x0, bounds):
             best[0], best[1] = f, np.array(x, dtype=float)
         return f if np.isfinite(f) else 1e300
 
-    opt = nlopt.opt(nlopt.LN_BOBYQA if n > 1 else nlopt.LN_COBYLA, n)
+    opt = nlopt.opt(nlopt.LN_BOBYQA, n)
     opt.set_min_objective(objective)
     opt.set_lower_bounds([-np.inf if lo is None else lo for lo, _ in bounds])
     opt.set_ftol_abs(_BOBYQA["ftol_abs"])
