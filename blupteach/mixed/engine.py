@@ -39,8 +39,13 @@ Two evaluators share this algebra and the helpers below:
 from __future__ import annotations
 
 import numpy as np
+from scipy import linalg
 
 _LOG2PI = np.log(2 * np.pi)
+
+# LAPACK's Cholesky factor, solve and inverse, called directly: a small fit evaluates the
+# deviance 15-50 times, and scipy.linalg's wrappers cost more than a 7 × 7 factorisation
+_potrf, _potrs, _potri = linalg.get_lapack_funcs(("potrf", "potrs", "potri"), dtype=np.float64)
 
 
 def tri_index(k: int):

@@ -16,9 +16,8 @@ See :mod:`blupteach.mixed.engine` for the profiled deviance.  The gradient: with
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
 
-from .engine import _finish, _inv_logdet, gram, tri_index
+from .engine import _finish, _inv_logdet, _potrf, _potri, _potrs, gram, tri_index
 
 __all__ = ["SingleFactor"]
 
@@ -110,12 +109,11 @@ class SingleFactor:
         S = self.XtX - (P[:, :, None, :] * MP[:, None, :, :]).sum((0, 3))
         t = self.Xty - (P * Mr[:, None, :]).sum((0, 2))
         if p:
-            try:
-                RX = linalg.cholesky(S, lower=True, check_finite=False)
-            except linalg.LinAlgError:
+            RX, info = _potrf(S, lower=1, clean=1, overwrite_a=0)
+            if info != 0:
                 return (np.inf, np.zeros_like(theta)) if grad else np.inf
-            beta = linalg.cho_solve((RX, True), t, check_finite=False)
-            logdet_RX = 2.0 * float(np.log(np.diag(RX)).sum())
+            beta, _ = _potrs(RX, t, lower=1)
+            logdet_RX = 2.0 * float(np.log(RX.diagonal()).sum())
         else:
             RX, beta, logdet_RX = np.zeros((0, 0)), np.zeros(0), 0.0
         u = Mr - (MP * beta[None, :, None]).sum(1)           # (k, l)
@@ -136,7 +134,8 @@ class SingleFactor:
         G = W - (n_eff / pwrss) * (s[:, None, :] * s[None, :, :]).sum(2)
         if reml and p:
             Tg = B - _mm(ATM, P)                             # Z_g'V⁻¹X           (k, p, l)
-            C = linalg.cho_solve((RX, True), np.eye(p), check_finite=False)
+            C, _ = _potri(RX, lower=1)                       # (X'V⁻¹X)⁻¹ (lower triangle)
+            C = np.tril(C) + np.tril(C, -1).T
             TC = (Tg[:, :, None, :] * C[None, :, :, None]).sum(1)      # (k, p, l)
             G -= (TC[:, None, :, :] * Tg[None, :, :, :]).sum((2, 3))
         dT = 2.0 * (G @ T)

@@ -8,11 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg, sparse
 
-from .engine import _finish, _inv_logdet, lower_factor, tri_index
-
-# LAPACK's Cholesky factor and solve, called directly: a small fit evaluates the deviance
-# ~50 times, and scipy.linalg's wrappers cost more than a 7 × 7 factorisation
-_potrf, _potrs, _potri = linalg.get_lapack_funcs(("potrf", "potrs", "potri"), dtype=np.float64)
+from .engine import _finish, _inv_logdet, _potrf, _potri, _potrs, lower_factor, tri_index
 
 __all__ = ["General"]
 
