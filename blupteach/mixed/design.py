@@ -72,8 +72,7 @@ def _check_data(data, parsed: ParsedFormula):
     missing = [v for v in parsed.variables if v not in data.columns]
     if missing:
         raise ValueError(f"data has no column(s) {missing} used in the formula; its columns are {list(data.columns)}")
-    na = data[parsed.variables].isna().to_numpy()
-    for v in [v for v, any_na in zip(parsed.variables, na.any(0)) if any_na]:
+    for v in parsed.variables:                 # column by column: no copy of the used columns
         bad = data[v].isna().to_numpy()
         if bad.any():
             raise ValueError(f"data column {v!r} has {int(bad.sum())} missing (NaN) value(s) ({_rows(bad)}); "
