@@ -77,7 +77,9 @@ c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(HOMES / "{username}")
 c.Spawner.cmd = [str(VENV / "bin" / "jupyterhub-singleuser")]
-c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
+# answer_yes: stop at the hub's first SIGINT (jupyter_server would ask "Shutdown? (y/[n])" with no
+# one to answer, and the hub would wait 10 s before its SIGTERM)
+c.Spawner.args = ["--ServerApp.answer_yes=True", *(["--allow-root"] if os.geteuid() == 0 else [])]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",      # the kernel is the course's python3

@@ -35,6 +35,7 @@ class Attendance:
     images: int = 0                   # pictures the figures sent while the lesson ran
     kernel: KernelChannel | None = None
     error: str = ""
+    killed: dict = field(default_factory=dict)   # filled by a test that kills the server
     stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def close(self) -> None:

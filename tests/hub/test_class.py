@@ -11,10 +11,11 @@ every student server ``jupyterhub-singleuser`` from the course ``.venv``):
 2. each saves a note in lesson 02 and uploads exercise 02, filled by role: the solution (half the
    class), the typical mistake (``mistake.json``), blank, a file that is not a notebook, and the
    solution followed by a cell that loops forever;
-3. the lecturer pushes a fix to lesson 00; every student follows the link again;
-4. one student's server is killed mid-lesson; they log in again;
-5. the hub stops; ``exercises/collect.py`` collects the homes, ``exercises/grade.py`` (``make
-   grade``) grades them with a 40 s limit per notebook, two at a time.
+   (one student had handed in early, and their server was killed mid-lesson: they logged in
+   again and ran the lesson on a new server);
+3. ``exercises/collect.py`` (``make collect``) collects the homes and ``exercises/grade.py``
+   (``make grade``) grades them, 30 s per notebook, two at a time, while the lecturer pushes a
+   fix to lesson 00 and every student follows the link again.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.filterwarnings("ignore::DeprecationWa
 EXERCISE = "02_shrinkage_weight"
 ANSWER_TAG = "otter_assign_solution_cell"
 FIX = "Fixed by the lecturer after the first lecture."
-GRADE_TIMEOUT = 40
+GRADE_TIMEOUT = 30
 # who hands in what: half the class the solution, some the typical mistake, some nothing, two faults
 ROLES = {"s01": "forever", "s02": "solution", "s03": "solution", "s04": "solution", "s05": "solution",
          "s06": "solution", "s07": "mistake", "s08": "mistake", "s09": "blank", "s10": "not_a_notebook"}
@@ -101,19 +102,20 @@ def handed_in(role: str, student_nb: dict, solution_nb: dict, mistake: dict) -> 
 # ---------------------------------------------------------------------------------------------
 # the students' side
 # ---------------------------------------------------------------------------------------------
-def settings_of(student: hd.Student) -> dict:
-    """The JupyterLab setting the overrides file sets, as the student's JupyterLab reads it."""
+def comms_over_subshells(student: hd.Student):
+    """The default of the setting the overrides file changes, as the student's JupyterLab serves it."""
     r = student.http.get(f"{student.base}/lab/api/settings/@jupyterlab/apputils-extension:kernels-settings",
                          timeout=60)
     r.raise_for_status()
-    return r.json().get("settings", {})
+    return r.json()["schema"]["properties"].get("commsOverSubshells", {}).get("default")
 
 
-def hand_in(student: hd.Student, work: dict) -> None:
-    """A note in lesson 02, and exercise 02 saved in the home folder (as uploaded and edited)."""
-    lesson = student.read_notebook(hubclass.LESSON_02)
-    lesson["cells"].append({"cell_type": "markdown", "metadata": {}, "source": f"My own note, {student.name}."})
-    student.save_notebook(hubclass.LESSON_02, lesson)
+def hand_in(student: hd.Student, work: dict, *, note: bool = True) -> None:
+    """A note in lesson 02 (``note``), and exercise 02 saved in the home folder (as uploaded and edited)."""
+    if note:
+        lesson = student.read_notebook(hubclass.LESSON_02)
+        lesson["cells"].append({"cell_type": "markdown", "metadata": {}, "source": f"My own note, {student.name}."})
+        student.save_notebook(hubclass.LESSON_02, lesson)
     content = work[student.name]
     if isinstance(content, str):
         student.save_file(f"{EXERCISE}.ipynb", content)
@@ -128,62 +130,70 @@ def pull_again(student: hd.Student, link: str) -> dict:
             "lesson_02": student.read_notebook(hubclass.LESSON_02)}
 
 
-def kill_mid_lesson(hub: hd.Hub, student: hd.Student, link: str) -> dict:
-    """Kill the student's server while a kernel runs lesson 02; log in again; what is there then."""
+def attend_after_a_kill(hub: hd.Hub, student: hd.Student, link: str, work: dict) -> hubclass.Attendance:
+    """Hand in the exercise, start lesson 02, get the server killed mid-lesson; log in again and attend.
+
+    What the student finds after the new login goes into ``.killed`` of the attendance.
+    """
+    student.login()
+    student.follow(link)
+    hand_in(student, work, note=False)
     with student.kernel(hubclass.LESSON_02) as kernel:
         kernel.run_cells(hubclass.code_cells(student.read_notebook(hubclass.LESSON_02))[:3])
-        pid = hub.server_pid(student.name)
-        os.kill(pid, signal.SIGKILL)
+        old_pid = hub.server_pid(student.name)
+        os.kill(old_pid, signal.SIGKILL)
     hub.wait_stopped(student.name)
-    student.login()
-    landing = student.follow(link)
-    with student.kernel(hubclass.LESSON_02) as kernel:
-        answer = kernel.execute("print(6 * 7)")
-    return {"old_pid": pid, "new_pid": hub.server_pid(student.name), "landing": landing,
-            "lesson_02": student.read_notebook(hubclass.LESSON_02), "answer": answer,
-            "exercise": (student.home / f"{EXERCISE}.ipynb").read_text()}
+    att = hubclass.attend(student, link)        # the next login: a new server, the whole lesson
+    att.killed = {"old_pid": old_pid, "new_pid": hub.server_pid(student.name),
+                  "exercise": (student.home / f"{EXERCISE}.ipynb").read_text()}
+    return att
 
 
-def run_round(work: Path) -> dict:
-    bare, branch = course_repo(work)
-    archive = exbuild.build(EXERCISE, work / "dist", execute=False, run_tests=False)
-    nn = work / "dist" / EXERCISE[:2]
-    student_nb = json.loads((nn / "student" / f"{EXERCISE}.ipynb").read_text())
-    solution_nb = json.loads((nn / "autograder" / f"{EXERCISE}.ipynb").read_text())
-    mistake = json.loads((ROOT / "exercises" / EXERCISE / "mistake.json").read_text())
-    work_of = {name: handed_in(role, student_nb, solution_nb, mistake) for name, role in ROLES.items()}
-    out = {"roles": ROLES, "mistake": mistake}
-    with hd.Hub(work) as hub, ThreadPoolExecutor(len(ROLES)) as pool:
-        link = hd.pull_link(hub.url, f"file://{bare}", branch)
-        students = [hd.Student(hub, name) for name in ROLES]
-        attended = list(pool.map(lambda s: hubclass.attend(s, link), students))
-        try:
-            out["attended"] = attended
-            out["lesson_00"] = (ROOT / hd.LESSON_00).read_text()
-            live = [a for a in attended if not a.error]
-            out["moves"] = dict(zip([a.student.name for a in live],
-                                    pool.map(lambda a: hubclass.move_sliders(a, MOVES), live)))
-            out["images_after"] = {a.student.name: a.kernel.images for a in live}
-            out["settings"] = dict(zip(ROLES, pool.map(settings_of, students)))
-            list(pool.map(lambda s: hand_in(s, work_of), students))
-        finally:
-            for a in attended:
-                a.close()
-        push_fix(bare, branch, work)
-        killed = next(s for s in students if s.name == KILLED)
-        again = pool.map(lambda s: pull_again(s, link), [s for s in students if s is not killed])
-        out["killed"] = kill_mid_lesson(hub, killed, link)
-        out["again"] = dict(zip([s.name for s in students if s is not killed], again))
-        out["hub_log"] = hub.tail(200)
+def grade_round(homes: Path, work: Path) -> dict:
+    """``make collect`` then ``make grade`` (two notebooks at a time, GRADE_TIMEOUT each)."""
     submissions = work / "submissions"
-    out["collected"] = excollect.collect(hub.homes, submissions, only=EXERCISE[:2])
+    out = {"collected": excollect.collect(homes, submissions, only=EXERCISE[:2])}
     sandbox = "bwrap" if exgrade.have_bwrap() else "none"
     args = [str(submissions), "--dist", str(work / "dist"), "--only", EXERCISE[:2],
             "--timeout", str(GRADE_TIMEOUT), "--jobs", "2", "--sandbox", sandbox]
     out["grade_rc"] = exgrade.main(args)
     with open(submissions / f"grades_{EXERCISE}.csv", newline="") as f:
         out["grades"] = {row["student"]: row for row in csv.DictReader(f)}
-    out["archive"] = archive
+    return out
+
+
+def run_round(work: Path) -> dict:
+    bare, branch = course_repo(work)
+    exbuild.build(EXERCISE, work / "dist", execute=False, run_tests=False)
+    nn = work / "dist" / EXERCISE[:2]
+    student_nb = json.loads((nn / "student" / f"{EXERCISE}.ipynb").read_text())
+    solution_nb = json.loads((nn / "autograder" / f"{EXERCISE}.ipynb").read_text())
+    mistake = json.loads((ROOT / "exercises" / EXERCISE / "mistake.json").read_text())
+    work_of = {name: handed_in(role, student_nb, solution_nb, mistake) for name, role in ROLES.items()}
+    out = {"mistake": mistake}
+    with hd.Hub(work) as hub, ThreadPoolExecutor(len(ROLES)) as pool:
+        link = hd.pull_link(hub.url, f"file://{bare}", branch)
+        students = [hd.Student(hub, name) for name in ROLES]
+
+        def lesson(s):
+            return attend_after_a_kill(hub, s, link, work_of) if s.name == KILLED else hubclass.attend(s, link)
+        attended = list(pool.map(lesson, students))
+        try:
+            out["attended"] = attended
+            live = [a for a in attended if not a.error]
+            out["moves"] = dict(zip([a.student.name for a in live],
+                                    pool.map(lambda a: hubclass.move_sliders(a, MOVES), live)))
+            out["images_after"] = {a.student.name: a.kernel.images for a in live}
+            out["overrides"] = dict(zip(ROLES, pool.map(comms_over_subshells, students)))
+            list(pool.map(lambda s: hand_in(s, work_of), students))
+        finally:
+            for a in attended:
+                a.close()
+        grading = pool.submit(grade_round, hub.homes, work)   # while the class goes on
+        push_fix(bare, branch, work)
+        out["again"] = dict(zip(ROLES, pool.map(lambda s: pull_again(s, link), students)))
+        out["hub_log"] = hub.tail(200)
+        out.update(grading.result())
     return out
 
 
@@ -210,9 +220,9 @@ def test_every_student_lands_on_lesson_00_of_the_pulled_course(hub_class):
 
 
 def test_every_student_server_has_the_overrides_file(hub_class):
-    for name, settings in hub_class["settings"].items():
-        assert settings.get("commsOverSubshells") == "disabled", (
-            f"{name}'s JupyterLab reads commsOverSubshells={settings.get('commsOverSubshells')!r}: the overrides "
+    for name, value in hub_class["overrides"].items():
+        assert value == "disabled", (
+            f"{name}'s JupyterLab defaults commsOverSubshells to {value!r}: the overrides "
             "file (jupyter-config/blupteach-overrides.json, installed by binder/postBuild) is not in the course .venv")
 
 
@@ -234,7 +244,7 @@ def test_a_slider_move_gets_each_student_an_updated_figure(hub_class):
 
 
 def test_pulling_after_the_lecturers_fix_keeps_the_students_edits(hub_class):
-    assert len(hub_class["again"]) == len(ROLES) - 1
+    assert len(hub_class["again"]) == len(ROLES)
     for name, files in hub_class["again"].items():
         first = "".join(files["lesson_00"]["cells"][0]["source"])
         assert FIX in first, f"{name}: the lecturer's fix to lesson 00 did not arrive on pulling again"
@@ -243,13 +253,12 @@ def test_pulling_after_the_lecturers_fix_keeps_the_students_edits(hub_class):
 
 
 def test_a_server_killed_mid_lesson_comes_back_with_the_students_files(hub_class):
-    k = hub_class["killed"]
+    att = next(a for a in hub_class["attended"] if a.student.name == KILLED)
+    assert not att.error, f"after the kill, the next login did not get the lesson running: {att.error}"
+    k = att.killed
     assert k["new_pid"] and k["new_pid"] != k["old_pid"], "the next login did not start a new server"
-    assert k["landing"] == f"lab/tree/{hd.TARGET}/{hd.LESSON_00}"
-    assert "".join(k["lesson_02"]["cells"][-1]["source"]) == f"My own note, {KILLED}."
-    assert any("42" in o.get("text", "") for o in k["answer"]), f"the new kernel did not answer: {k['answer']}"
-    saved = json.loads(k["exercise"])
-    assert hub_class["mistake"]["by"] in json.dumps(saved), "the killed student's exercise is not as they saved it"
+    assert att.landing == f"lab/tree/{hd.TARGET}/{hd.LESSON_00}" and att.images > 0
+    assert hub_class["mistake"]["by"] in k["exercise"], "the exercise saved before the kill is not as it was saved"
 
 
 def test_the_grade_csv_has_every_student_with_the_expected_marks(hub_class):
