@@ -95,7 +95,7 @@ def handed_in(role: str, student_nb: dict, solution_nb: dict, mistake: dict) -> 
         slot["source"] = src.replace(mistake["replace"], mistake["by"]) if role == "mistake" else src
     if role == "forever":
         nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                            "source": "while True:\n    pass"})
+                            "source": "import time\nwhile True:\n    time.sleep(1)"})
     return nb
 
 
@@ -273,10 +273,13 @@ def test_the_grade_csv_has_every_student_with_the_expected_marks(hub_class):
         role = ROLES[name]
         if role == "solution":
             assert float(row["total"]) == possible and not row["note"], f"{name} (solution): {row}"
-        elif role == "mistake":
-            assert float(row[q]) == 0 and float(row["total"]) == possible - float(full[q]), f"{name} (mistake): {row}"
+        elif role == "mistake":   # the swapped weight costs q1, and what is computed from it
+            assert float(row[q]) == 0 and 0 < float(row["total"]) < possible and not row["note"], f"{name}: {row}"
         elif role == "blank":
             assert float(row["total"]) == 0, f"{name} (blank): {row}"
+    for role in ("solution", "mistake"):    # the same answers, the same marks
+        marks = {tuple(v for k, v in r.items() if k != "student") for n, r in grades.items() if ROLES[n] == role}
+        assert len(marks) == 1, f"students who handed in the same {role} got different rows: {marks}"
 
 
 def test_a_file_that_is_not_a_notebook_and_an_endless_loop_get_a_note(hub_class):
