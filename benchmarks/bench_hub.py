@@ -65,10 +65,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="blupteach-bench-hub-") as tmp:
         work = Path(tmp)
         bare = hd.bare_clone(work)
-        head = os.popen(f"git -C {hd.ROOT} rev-parse HEAD").read().strip()
-        os.system(f"git --git-dir {bare} update-ref refs/heads/course {head}")
         with hd.Hub(work) as hub:
-            link = hd.pull_link(hub.url, f"file://{bare}", "course")
+            link = hd.pull_link(hub.url, f"file://{bare}", hd.COURSE_BRANCH)
             alone = session(hub, link, ["reference"])
             print(f"hub_alone ready_s={alone['ready'][0]:.1f} slider_p50_ms={np.percentile(alone['moves'], 50):.0f} "
                   f"slider_p95_ms={np.percentile(alone['moves'], 95):.0f} rss_mb={alone['rss'][0]:.0f}", flush=True)

@@ -71,3 +71,17 @@ def test_readme_hub_section_points_at_the_config():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("<!-- section: binder -->")[1].split("<!-- end section: binder -->")[0]
     assert "hub/z2jh/config.yaml" in section and "make test-hub" in section
+
+
+def test_readme_link_is_the_link_the_hub_test_follows():
+    """The nbgitpuller link in the README is the one ``make test-hub`` clicks (repository aside)."""
+    import urllib.parse as up
+
+    import hubdriver as hd
+
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"https://HUB\.example\.edu/hub/user-redirect/git-pull\?\S+", readme)
+    assert len(links) == 1, f"the README's hub section should give one nbgitpuller link; found {len(links)}"
+    query = up.parse_qs(up.urlparse(links[0]).query)
+    tested = up.parse_qs(up.urlparse(hd.pull_link("https://HUB.example.edu", query["repo"][0], "main")).query)
+    assert query == tested, f"README link {query} differs from the tested link {tested}"

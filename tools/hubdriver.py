@@ -3,7 +3,7 @@
 Pieces
 ------
 ``hub_tools_missing()``  what is not installed (jupyterhub in ``.venv``, the proxy in hub/node_modules)
-``bare_clone()``         a local bare clone of this repository: the course as students pull it
+``bare_clone()``         a local bare clone of this repository (branch ``course``): the course as students pull it
 ``pull_link()``          the course's nbgitpuller link for a hub, a repository and a notebook
 ``Hub``                  ``hub/jupyterhub_config.py`` on 127.0.0.1 and a free port; stopped on exit
 ``Student``              one student's browser session: log in, follow the link, open a kernel,
@@ -19,7 +19,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse as up
 from pathlib import Path
@@ -48,10 +47,19 @@ def hub_tools_missing() -> list[str]:
     return missing
 
 
+COURSE_BRANCH = "course"
+
+
 def bare_clone(dest: Path, source: Path = ROOT) -> Path:
-    """``git clone --bare source dest/blupteach.git`` (the current branch becomes its HEAD)."""
+    """``git clone --bare source dest/blupteach.git``, with ``source``'s checked-out commit as branch ``course``.
+
+    (A fresh clone in CI may have a detached HEAD: the branch name is ours, not the checkout's.)
+    """
     bare = Path(dest) / "blupteach.git"
     subprocess.run(["git", "clone", "--quiet", "--bare", str(source), str(bare)], check=True)
+    head = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    subprocess.run(["git", "--git-dir", str(bare), "update-ref", f"refs/heads/{COURSE_BRANCH}", head], check=True)
     return bare
 
 
@@ -279,8 +287,3 @@ class Student:
             ws.close()
             with contextlib.suppress(Exception):
                 self.api("DELETE", f"sessions/{session['id']}")
-
-
-def workdir(prefix: str = "blupteach-hub-") -> tempfile.TemporaryDirectory:
-    """A throwaway folder for one hub's state, homes and the bare clone."""
-    return tempfile.TemporaryDirectory(prefix=prefix)

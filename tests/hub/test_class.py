@@ -56,15 +56,6 @@ MOVES = 3
 # ---------------------------------------------------------------------------------------------
 # the lecturer's side: the course repository, a fix, the hand-out
 # ---------------------------------------------------------------------------------------------
-def course_repo(work: Path) -> tuple[Path, str]:
-    """A bare clone of this repository with its checked-out commit as branch ``course``."""
-    bare = hd.bare_clone(work)
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], check=True, capture_output=True,
-                          text=True).stdout.strip()
-    subprocess.run(["git", "--git-dir", str(bare), "update-ref", "refs/heads/course", head], check=True)
-    return bare, "course"
-
-
 def push_fix(bare: Path, branch: str, work: Path) -> None:
     """The lecturer's clone: one sentence added to lesson 00's first cell, committed and pushed."""
     import nbformat
@@ -163,7 +154,7 @@ def grade_round(homes: Path, work: Path) -> dict:
 
 
 def run_round(work: Path) -> dict:
-    bare, branch = course_repo(work)
+    bare, branch = hd.bare_clone(work), hd.COURSE_BRANCH
     exbuild.build(EXERCISE, work / "dist", execute=False, run_tests=False)
     nn = work / "dist" / EXERCISE[:2]
     student_nb = json.loads((nn / "student" / f"{EXERCISE}.ipynb").read_text())
