@@ -85,7 +85,6 @@ def lessons() -> list[Path]:
 def build_one(lesson: Path, outdir: Path = OUT) -> Path:
     """Execute ``lesson`` and write ``outdir/<name>.html``; raises CalledProcessError with nbconvert's log."""
     outdir.mkdir(parents=True, exist_ok=True)
-    copy_mathjax(outdir)
     cmd = [str(JUPYTER), "nbconvert", "--to", "html", "--execute", "--config", str(CONFIG),
            f"--TemplateExporter.extra_template_basedirs={TEMPLATES}", "--output-dir", str(outdir), str(lesson)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -137,6 +136,7 @@ def main(argv=None) -> int:
         print("no lessons found in lessons/")
         return 1
     t0 = time.perf_counter()
+    copy_mathjax(args.out)   # first: without npm this stops before executing anything
     failed = []
 
     def one(p: Path):

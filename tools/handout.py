@@ -39,10 +39,9 @@ import slides_metadata
 
 ROOT = build_html.ROOT
 OUT = ROOT / "build" / "pdf"
-# MathJax 3 resolves this once the page's formulas are typeset (or failed: mjx-merror).
+# MathJax 3 resolves this once the page's formulas are typeset (or failed: mjx-merror); -1: no MathJax
 JS_TYPESET = """() => (window.MathJax && MathJax.startup && MathJax.startup.promise
-  ? MathJax.startup.promise.then(() => document.querySelectorAll('mjx-container').length)
-  : Promise.reject(new Error('MathJax did not load (mathjax/ beside the page?)')))"""
+  ? MathJax.startup.promise.then(() => document.querySelectorAll('mjx-container').length) : -1)"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -84,9 +83,15 @@ def block_outside(context, base: str) -> list[str]:
 
 
 def open_typeset(page, url: str, timeout: float = 60_000) -> int:
-    """Open ``url`` in ``page`` and wait until MathJax has typeset it; returns the number of formulas."""
+    """Open ``url`` in ``page`` and wait until MathJax has typeset it; returns the number of formulas.
+
+    Raises RuntimeError naming the page when MathJax did not load (no ``mathjax/`` beside it?).
+    """
     page.goto(url, wait_until="load", timeout=timeout)
-    return page.evaluate(JS_TYPESET)
+    formulas = page.evaluate(JS_TYPESET)
+    if formulas < 0:
+        raise RuntimeError(f"{url}: MathJax did not load (is mathjax/ beside the page? refused from a CDN?)")
+    return formulas
 
 
 def left_out(lesson: dict) -> list[str]:
@@ -126,14 +131,20 @@ def print_pdf(page, lesson: dict, out: Path) -> Path:
     return out
 
 
-def print_lessons(html_dir: Path, lessons: list[Path], out: Path = OUT) -> list[Path]:
-    """Print ``html_dir/<stem>.html`` of each lesson as ``out/<stem>.pdf``, offline; returns the PDFs."""
-    from playwright.sync_api import sync_playwright
-
+def chromium_or_exit() -> str:
+    """Debian's Chromium, or exit with the command that installs it."""
     chromium = ld.find_chromium()
     if chromium is None:
         raise SystemExit("make pdf prints with Chromium, which is not installed "
                          "(Debian/Ubuntu: sudo apt-get install chromium)")
+    return chromium
+
+
+def print_lessons(html_dir: Path, lessons: list[Path], out: Path = OUT) -> list[Path]:
+    """Print ``html_dir/<stem>.html`` of each lesson as ``out/<stem>.pdf``, offline; returns the PDFs."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = chromium_or_exit()
     build_html.copy_mathjax(html_dir)
     written = []
     with serve(html_dir) as base, sync_playwright() as pw, ld.open_browser(pw, chromium) as context:
@@ -165,6 +176,7 @@ def main(argv=None) -> int:
     if not todo:
         print("no lessons found in lessons/")
         return 1
+    chromium_or_exit()            # before executing anything
     html_dir = args.html
     if html_dir is None:          # make html's pages, built now
         html_dir = build_html.OUT
