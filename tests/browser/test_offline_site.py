@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import pypdf
 import pytest
@@ -116,9 +117,14 @@ def test_every_page_typesets_and_shows_figures_offline(site, offline_page):
     assert formulas > 10 * len(LESSONS), f"only {formulas} formulas typeset on {len(LESSONS)} pages"
 
 
+def squeeze(text: str) -> str:
+    """``text`` without whitespace and with ligatures split (NFKC: "ﬁ" reads "fi"), to compare with a PDF's."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
 def pdf_text(path) -> str:
-    """A PDF's text, whitespace removed (pypdf's layout mode also reads MathJax's glyphs)."""
-    return re.sub(r"\s+", "", "".join(p.extract_text(extraction_mode="layout") for p in pypdf.PdfReader(path).pages))
+    """A PDF's text, squeezed (pypdf's layout mode also reads MathJax's glyphs)."""
+    return squeeze("".join(p.extract_text(extraction_mode="layout") for p in pypdf.PdfReader(path).pages))
 
 
 @pytest.mark.parametrize("lesson", PRINTED, ids=lambda p: p.stem)
@@ -130,10 +136,9 @@ def test_handout_pdf_has_title_and_formulas(site, offline_page, lesson, tmp_path
     cells = page.evaluate(JS_CODE_CELLS)
     pdf = handout.print_pdf(page, json.loads(lesson.read_text(encoding="utf-8")), tmp_path / f"{lesson.stem}.pdf")
     text = pdf_text(pdf)
-    title = re.sub(r"\s+", "", build_html.title_of(lesson))
+    title = squeeze(build_html.title_of(lesson))
     assert title in text, f"{pdf.name}: the lesson's title {build_html.title_of(lesson)!r} is not in the PDF's text"
-    assert formula in text, f"{pdf.name}: the formula {formula!r} is not in the PDF's text (typeset?)"
-    squeeze = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    assert squeeze(formula) in text, f"{pdf.name}: the formula {formula!r} is not in the PDF's text (typeset?)"
     shown_code = [c["code"] for c in cells if squeeze(c["code"]) in text]
     assert not shown_code, f"{pdf.name}: the handout shows code input: {shown_code[:2]}"
     checks = [c for c in cells if c["out"].startswith("\u2713")]
