@@ -147,13 +147,17 @@ def test_every_heading_formula_keeps_its_case(browser_context):
     deck, headings = heading_math_deck(ld.ROOT / "build" / "slides" / "heading_math.ipynb")
     assert headings, "no lesson heading holds a formula: nothing to read back"
     page = browser_context.new_page()
+    foreign = []
     try:
         with served(deck) as server:
+            page.on("request", lambda r: None if r.url.startswith((server.base, "blob:", "data:"))
+                    else foreign.append(r.url))
             page.goto(server.url(""), timeout=120_000)
             page.wait_for_selector(".reveal .slides > section", timeout=60_000)
             page.wait_for_function(f"() => document.querySelectorAll('.reveal h2 mjx-container').length >= {len(headings)}",
                                    timeout=60_000)
             shown = read_heading_math(page)
+        assert not foreign, f"the slides fetched from other hosts (MathJax from a CDN?): {foreign}"
         assert len(shown) == len(headings), f"{len(shown)} of {len(headings)} heading formulas typeset: {headings}"
         if any("$w \\to 1$" in h for h in headings):      # lesson 02's, the one the issue names
             assert ["w→1"] in shown, f"lesson 02's heading reads {shown} on the slides"
