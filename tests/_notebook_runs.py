@@ -14,6 +14,10 @@ notebook's last cell item and on the same xdist worker (``--dist loadfile`` grou
     (``tools/html_config.json``) and requires an embedded PNG in every panel cell that shows
     output: a reader without a kernel sees each figure at its default values.
 
+The second run of each lesson is also written as its static page to ``build/test-site/`` (the same
+page ``make html`` writes): the browser part reads those pages offline and prints them as
+handouts (``tests/browser/test_offline_site.py``) without executing the lessons a third time.
+
 So a lesson is executed twice in ``make test``.  ``tests/conftest.py`` calls
 :func:`add_notebook_checks`; ``tests/test_notebooks.py`` proves both checks on throwaway
 notebooks (they can fail).
@@ -33,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))     # slides_metadata: one rule for "this cell builds a live panel"
 from slides_metadata import PANEL_CALL, cell_source  # noqa: E402
 
-HTML_CONFIG = ROOT / "tools" / "html_config.json"
+LESSONS = ROOT / "lessons"
+SITE = ROOT / "build" / "test-site"   # lessons' pages of their second run, for the browser part
 TIMEOUT = 600   # seconds per cell, as nbval's --nbval-cell-timeout in pyproject.toml
 
 SANITIZE = [
@@ -94,6 +99,7 @@ def execute(path: Path):
 
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", allow_errors=False,
+                   store_widget_state=False,    # as make html (tools/html_config.json): pages stay small
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     return nb
 
@@ -106,12 +112,20 @@ IMG = re.compile(r"<img[^>]+src=\"data:image/png;base64,[A-Za-z0-9+/=]{200,}")
 
 def static_html(nb) -> str:
     """HTML of an executed notebook with ``make html``'s exporter settings (no execution here)."""
+    from build_html import exporter_config
     from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
-    exporter = HTMLExporter(config=Config(json.loads(HTML_CONFIG.read_text(encoding="utf-8"))))
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = HTMLExporter(config=exporter_config()).from_notebook_node(nb)
     return body
+
+
+def write_site_page(nb, lesson: Path, site: Path = SITE) -> tuple[Path, str]:
+    """Write the static page of ``nb`` (``lesson`` executed) as ``site/<stem>.html``; returns (path, HTML)."""
+    page = static_html(nb)
+    site.mkdir(parents=True, exist_ok=True)
+    out = site / f"{Path(lesson).stem}.html"
+    out.write_text(page, encoding="utf-8")
+    return out, page
 
 
 def cell_chunks(page: str) -> dict[str, str]:
@@ -161,10 +175,23 @@ class _AfterNbval(pytest.Item):
         return nb
 
     def second_run(self):
-        """The notebook executed once more (nbclient), shared by both items of this notebook."""
+        """The notebook executed once more (nbclient), shared by both items of this notebook.
+
+        A lesson's run is written as its static page to ``build/test-site/`` right away.
+        """
         if getattr(self.parent, "_bt_second_run", None) is None:
-            self.parent._bt_second_run = execute(self.path)
+            nb = execute(self.path)
+            if self.path.parent == LESSONS:
+                self.parent._bt_page = write_site_page(nb, self.path)[1]
+            self.parent._bt_second_run = nb
         return self.parent._bt_second_run
+
+    def page(self) -> str:
+        """The static HTML of the second run (the one written to ``build/test-site/`` for a lesson)."""
+        nb = self.second_run()
+        if getattr(self.parent, "_bt_page", None) is None:
+            self.parent._bt_page = static_html(nb)
+        return self.parent._bt_page
 
     def reportinfo(self):
         return self.path, 0, self.nodeid
@@ -187,8 +214,7 @@ class SameNumbersTwice(_AfterNbval):
 
 class StaticHtmlShowsEveryPanel(_AfterNbval):
     def runtest(self):
-        nb = self.second_run()
-        _, problems = panel_cells_without_image(nb, static_html(nb), self.path.name)
+        _, problems = panel_cells_without_image(self.second_run(), self.page(), self.path.name)
         assert not problems, "\n".join(problems)
 
 

@@ -10,6 +10,8 @@ and the index over the real lessons (built without executing them).
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -32,6 +34,9 @@ def test_build_html_shows_a_panel_as_a_picture(tmp_path):
     page = build_html.build_one(tmp_path / "one_panel.ipynb", tmp_path / "html").read_text(encoding="utf-8")
     shown, problems = panel_cells_without_image(nb, page, "one_panel.ipynb")
     assert shown == 1 and not problems, problems
+    # offline (issue 18): no script from another host; MathJax from the copy beside the page
+    assert re.findall(r'<script[^>]*\bsrc="[a-z]+:', page) == [], "the page loads a script from another host"
+    assert re.search(r'<script[^>]*\bsrc="mathjax/tex-chtml-full.js"', page), "the page does not load MathJax from mathjax/"
 
 
 def test_index_links_every_lesson(tmp_path):

@@ -6,6 +6,11 @@ directory is ignored) puts ``text/html`` and ``image/png`` ahead of the widget m
 each live panel appears as a picture at its default slider values.  ``index.html`` lists the
 lessons with their titles.
 
+The pages need no network: the ``blupteach-lab`` template (``tools/jupyter/nbconvert/templates``)
+is nbconvert's lab page without its require.js from a CDN and with MathJax 3, the renderer
+JupyterLab and the Voilà slides use, from npm's ``mathjax`` package (fetched once into
+``build/npm/``, like reveal.js for the slides) copied beside the pages into ``build/html/mathjax/``.
+
 Usage::
 
     python tools/build_html.py                      # every lesson → build/html/
@@ -18,18 +23,59 @@ import argparse
 import html
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from slides_metadata import cell_source  # sibling in tools/
+import slides  # siblings in tools/
+from slides_metadata import cell_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tools" / "html_config.json"
 OUT = ROOT / "build" / "html"
 JUPYTER = ROOT / ".venv" / "bin" / "jupyter"
+TEMPLATES = ROOT / "tools" / "jupyter" / "nbconvert" / "templates"   # blupteach-lab
+NPM = ROOT / "build" / "npm"
+MATHJAX = {"mathjax": ("3.2.2", "es5/tex-chtml-full.js")}   # npm package -> (version, marker), as slides.ASSETS
+# what the pages load of MathJax's es5/ build (the rest: other bundles, speech rules)
+MATHJAX_PARTS = ("tex-chtml-full.js", "input", "output/chtml", "ui", "a11y", "adaptors")
+
+
+def mathjax_source() -> Path:
+    """MathJax's ``es5/`` build from npm, fetched into ``build/npm/mathjax`` the first time."""
+    slides.npm_unpack(MATHJAX, NPM, "make html / make pdf (MathJax for formulas offline)")
+    return NPM / "mathjax" / "es5"
+
+
+def copy_mathjax(outdir: Path) -> Path:
+    """Copy MathJax beside the pages (``outdir/mathjax/``, where ``mathjax_url`` points) unless present."""
+    dest = Path(outdir) / "mathjax"
+    if not (dest / MATHJAX_PARTS[0]).is_file():
+        src = mathjax_source()
+        for part in MATHJAX_PARTS:
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            if (src / part).is_dir():
+                shutil.copytree(src / part, dest / part, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src / part, dest / part)
+    return dest
+
+
+def exporter_config(**html_exporter):
+    """``tools/html_config.json`` as a traitlets Config, the template folder made absolute.
+
+    Keyword arguments set more ``HTMLExporter`` traits (``exclude_input=True`` for the handouts).
+    """
+    from traitlets.config import Config
+
+    config = Config(json.loads(CONFIG.read_text(encoding="utf-8")))
+    config.TemplateExporter.extra_template_basedirs = [str(TEMPLATES)]
+    for name, value in html_exporter.items():
+        config.HTMLExporter[name] = value
+    return config
 
 
 def lessons() -> list[Path]:
@@ -40,7 +86,7 @@ def build_one(lesson: Path, outdir: Path = OUT) -> Path:
     """Execute ``lesson`` and write ``outdir/<name>.html``; raises CalledProcessError with nbconvert's log."""
     outdir.mkdir(parents=True, exist_ok=True)
     cmd = [str(JUPYTER), "nbconvert", "--to", "html", "--execute", "--config", str(CONFIG),
-           "--output-dir", str(outdir), str(lesson)]
+           f"--TemplateExporter.extra_template_basedirs={TEMPLATES}", "--output-dir", str(outdir), str(lesson)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise subprocess.CalledProcessError(done.returncode, cmd, done.stdout, done.stderr[-4000:])
@@ -90,6 +136,7 @@ def main(argv=None) -> int:
         print("no lessons found in lessons/")
         return 1
     t0 = time.perf_counter()
+    copy_mathjax(args.out)   # first: without npm this stops before executing anything
     failed = []
 
     def one(p: Path):

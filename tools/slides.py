@@ -57,12 +57,27 @@ def fetch_assets(dest: Path = SLIDES) -> None:
         for ico in (VENV_BIN.parent / "lib").glob("python3*/site-packages/jupyter_server/static/favicon.ico"):
             shutil.copy(ico, dest / "favicon.ico")
             break
-    missing = {name: v for name, v in ASSETS.items() if not (dest / name / v[1]).is_file()}
+    npm_unpack(ASSETS, dest, "make slides")
+
+
+def npm_unpack(assets: dict, dest: Path, who: str) -> None:
+    """Unpack npm packages into ``dest/<name>/`` with ``npm pack`` (each skipped when present).
+
+    Parameters
+    ----------
+    assets : dict
+        ``{name: (version, file that proves it is unpacked)}``, e.g. :data:`ASSETS`.
+    dest : Path
+        Folder that receives one sub-folder per package.
+    who : str
+        The command that needs them, named in the message when npm is missing.
+    """
+    missing = {name: v for name, v in assets.items() if not (dest / name / v[1]).is_file()}
     if not missing:
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("make slides fetches reveal.js with npm, which is not installed "
+        raise SystemExit(f"{who} fetches {', '.join(missing)} with npm, which is not installed "
                          "(Debian/Ubuntu: sudo apt-get install npm; or install Node.js)")
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
