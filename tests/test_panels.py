@@ -208,3 +208,31 @@ def test_rebuilding_a_panel_closes_the_old_figure():
     second = bt.panels.shrinkage_weight()
     assert not plt.fignum_exists(first.figure.number), "re-running a panel cell must not pile up figures"
     assert plt.fignum_exists(second.figure.number)
+
+
+# -- accessibility (issue 18): a text alternative at the defaults, spoken slider names --------
+def _mentions(text: str, slider, value) -> bool:
+    """Whether ``text`` states ``value`` of ``slider`` (an option's name for a Choice)."""
+    if getattr(slider, "options", ()):
+        return str(slider.options[int(value)]) in text
+    forms = {f"{value:g}", f"{value:.3g}", f"{value:.2f}", f"{value:.0%}", f"{value:.1%}"}
+    return any(f in text for f in forms)
+
+
+def test_panel_describes_what_it_shows_at_its_defaults(panel):
+    panel.reset()
+    text = panel.description
+    assert len(text) > 60 and bt.accessible.PLACEHOLDER not in text, f"{panel.name}: {text!r}"
+    missing = [k for k, s in panel.spec.items() if not _mentions(text, s, s.default)]
+    assert not missing, f"{panel.name}'s description does not state its default {missing}: {text!r}"
+    other = slider_moves(panel.spec, k=1)[-1]
+    panel.update(**other)
+    assert panel.description != text, f"{panel.name}'s description does not follow the sliders"
+    panel.reset()
+
+
+def test_every_slider_has_a_spoken_name(panel):
+    for name, w in panel.controls.items():
+        said = w.accessible_name
+        assert said and "$" not in said and "\\" not in said, f"{panel.name} slider {name!r}: {said!r}"
+        assert bt.widgets.aria_class(said) in w._dom_classes, f"{panel.name} slider {name!r} is not tagged"

@@ -73,7 +73,8 @@ def tiny_panel(name="tiny", calls=None, **initial):
         line.set_data(X, a * n * X)
         label.set_text(f"a·n = {a * n:.2f}")
 
-    return Panel(fig, draw, SPEC, [line, label], name=name, initial=initial), line, label
+    return (Panel(fig, draw, SPEC, [line, label], name=name, initial=initial,
+                  describe=lambda a, n: f"a line of slope a·n = {a * n:g} for a = {a:g}, n = {n}"), line, label)
 
 
 def test_panel_starts_at_defaults_or_initial():

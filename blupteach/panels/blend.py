@@ -35,8 +35,10 @@ from ..widgets import Choice, Panel, Slider
 SPEC = {
     "w_prime": Slider(0.0, 1.0, 0.9, step=0.01, label="your weight $w'$"),
     "n": Slider(1, 30, 3, scale="int", label="readings per patient $n$"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
     "show_w": Choice(0, 1, 0, scale="int", label="the BLUP's $w$", options=("hidden", "shown"), buttons=True),
 }
 
@@ -129,5 +131,12 @@ def blend_error_panel(**initial) -> Panel:
         blend.set_offsets(np.column_stack([x, mixed]))
         set_arrows(segs, x, ybar, x, mixed)
 
+    def describe(w_prime, n, sigma_b2, sigma_e2, show_w):
+        said = readout.get_text().replace("$w'$", "w'").replace("$w$", "w").replace("\n", "; ")
+        best = f"; the BLUP's w = {shrinkage_weight(n, sigma_b2, sigma_e2):.2f} is the minimum" if show_w else ""
+        return (f"Error of the blend w'·own mean + (1 − w')·population mean against w', relative to no pooling, "
+                f"for n = {n}, σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}: {said}{best}. Below, {N_SHOWN} patients' "
+                f"own means with arrows to your blend (w' = {w_prime:g}) and their true means.")
+
     moving = [curve, best, end0, end1, you, readout, truth, segs, own, blend]
-    return Panel(fig, draw, SPEC, moving, name="blend_error", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="blend_error", describe=describe, initial=initial)

@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, building, new_figure, readout
 from ..prognosis import leave_one_out_trajectories
 from ..widgets import Choice, Panel, Slider
@@ -48,6 +49,9 @@ def prognosis_score_figure(result, *, kind: str = "rmse", figsize=(8.5, 4.2)):
                ylabel=("root mean squared" if kind == "rmse" else "mean absolute") + f"\nerror on day {result.target:g}")
         ax.set_ylim(0, 1.05 * np.nanmax(score.to_numpy()))
         ax.legend(frameon=False)
+    last = ", ".join(f"{NAMES[p]} {score[p].iloc[-1]:.0f}" for p in score.columns)
+    describe(fig, f"Each predictor's error on day {result.target:g} against the last day observed k = {ks[0]:g} to "
+                  f"{ks[-1]:g} ({last} at k = {ks[-1]:g}). {axes_text(fig)}")
     return fig, ax
 
 
@@ -113,5 +117,11 @@ def prognosis_panel(result=None, **initial) -> Panel:
         now.set_data([k, k], ax_s.get_ylim())
         title.set_text(f"subject {s}, days 0..{k:g} seen")
 
+    def describe(k, subject):
+        errors = ", ".join(f"{name} {v}" for name, v in zip(NAMES.values(), values.get_text().split("\n")))
+        return (f"Subject {subjects[int(subject)]}, days 0..{k:g} seen (k = {k:g}): the readings, the BLUP line with "
+                f"its band, the population line and the subject's own line, scored at day {target:g} "
+                f"(errors {errors}); right, each method's day-{target:g} error against k.")
+
     moving = [future, band, *lines.values(), seen, hidden, goal, values, now, title]
-    return Panel(fig, draw, spec, moving, name="prognosis", initial=initial)
+    return Panel(fig, draw, spec, moving, name="prognosis", describe=describe, initial=initial)

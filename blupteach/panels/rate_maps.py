@@ -37,6 +37,7 @@ from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from ..datasets import load, load_counties
 from ..funnel import funnel_limits, outside_funnel
 from ..oneway import partial_pooling, shrinkage_weight
+from ..accessible import axes_text, describe
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
 from ..smallarea import eb_rates
 from ..widgets import Panel, Slider
@@ -153,8 +154,13 @@ def risk_map_panel(**initial) -> Panel:
         curve.set_data(BIRTHS_GRID, shrinkage_weight(BIRTHS_GRID, sigma_b2 / PER**2, rates.m))
         spread.set_text(f"{eb.std():.2f}")
 
+    def describe(sigma_b2):
+        return (f"North Carolina SIDS rates per 1,000 births, 1974-78, raw and smoothed at σ_b² = {sigma_b2:.3g} "
+                f"(per 1,000)² on one colour scale centred on the state rate {PER * rates.m:.2f}; the smoothed map's "
+                f"SD is {spread.get_text()} per 1,000. Below, each county's weight w against births.")
+
     moving = [eb_map, eb_borders, curve, dots, spread]
-    return Panel(fig, draw, spec, moving, name="risk_map", initial=initial)
+    return Panel(fig, draw, spec, moving, name="risk_map", describe=describe, initial=initial)
 
 
 def rate_births_figure(rates, *, label: int = 3):
@@ -175,6 +181,9 @@ def rate_births_figure(rates, *, label: int = 3):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(6, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
         ax.legend(loc="upper right", frameon=False)
+    describe(fig, f"{len(t)} counties' raw SIDS rates ({raw.min():.2f} to {raw.max():.2f} per 1,000) against births, "
+                  f"each joined to its smoothed rate ({eb.min():.2f} to {eb.max():.2f}); the smallest counties move "
+                  f"most toward the state rate {PER * rates.m:.2f}. {axes_text(fig)}")
     return fig, ax
 
 
@@ -208,4 +217,7 @@ def rate_funnel_figure(rates, *, level: float = 0.95, outer: float = OUTER):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(7, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
         ax.legend(loc="upper right", frameon=False, fontsize=11)
+    named = ", ".join(map(str, t.index[outside])) or "none"
+    describe(fig, f"Funnel plot: {len(t)} counties' raw rates against births, with {pct} limits for every county alike "
+                  f"and for counties that differ; outside the latter: {named}. {axes_text(fig)}")
     return fig, ax
