@@ -12,7 +12,9 @@ notebook's last cell item and on the same xdist worker (``--dist loadfile`` grou
 ``lesson.ipynb::static HTML shows every panel`` (notebooks that call ``bt.panels.``)
     converts that second run to HTML with ``make html``'s exporter settings
     (``tools/html_config.json``) and requires an embedded PNG in every panel cell that shows
-    output: a reader without a kernel sees each figure at its default values.
+    output: a reader without a kernel sees each figure at its default values; and no image
+    anywhere with nbconvert's placeholder alt (each figure says what it shows).  The page is
+    kept in ``build/static-html-check/`` for the browser part's axe-core audit.
 
 So a lesson is executed twice in ``make test``.  ``tests/conftest.py`` calls
 :func:`add_notebook_checks`; ``tests/test_notebooks.py`` proves both checks on throwaway
@@ -34,6 +36,10 @@ sys.path.insert(0, str(ROOT / "tools"))     # slides_metadata: one rule for "thi
 from slides_metadata import PANEL_CALL, cell_source  # noqa: E402
 
 HTML_CONFIG = ROOT / "tools" / "html_config.json"
+#: Each lesson's static HTML from the check below, kept for the browser part's accessibility audit
+#: (tests/browser/test_accessibility.py) so that make test converts every lesson only once.
+STATIC_PAGES = ROOT / "build" / "static-html-check"
+PLACEHOLDER = "No description has been provided for this image"   # nbconvert's alt for an image without one
 TIMEOUT = 600   # seconds per cell, as nbval's --nbval-cell-timeout in pyproject.toml
 
 SANITIZE = [
@@ -109,7 +115,10 @@ def static_html(nb) -> str:
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    exporter = HTMLExporter(config=Config(json.loads(HTML_CONFIG.read_text(encoding="utf-8"))))
+    config = Config(json.loads(HTML_CONFIG.read_text(encoding="utf-8")))
+    # the template folder named in the config relative to the repository, here from anywhere
+    config.HTMLExporter.extra_template_basedirs = [str(ROOT / d) for d in config.HTMLExporter.extra_template_basedirs]
+    exporter = HTMLExporter(config=config)
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -139,7 +148,16 @@ def panel_cells_without_image(nb, page: str, name: str) -> tuple[int, list[str]]
                                 f"(a reader without a kernel sees no figure)")
     if shown == 0:
         problems.append(f"{name} calls bt.panels but no panel output reached the HTML")
-    return shown, problems
+    return shown, problems + images_without_description(nb, page, name)
+
+
+def images_without_description(nb, page: str, name: str) -> list[str]:
+    """One problem per cell whose HTML holds an image without a text alternative (nbconvert's placeholder)."""
+    chunks = cell_chunks(page)
+    bad = [cell_source(c).strip().splitlines()[0] if cell_source(c).strip() else c.get("id", "?")
+           for c in nb.cells if PLACEHOLDER in chunks.get(c.get("id", ""), "")]
+    return [f"{name}: cell {first!r} shows an image without a description (alt is nbconvert's placeholder "
+            f"{PLACEHOLDER!r}): give the figure one with blupteach.accessible.describe" for first in bad]
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +206,10 @@ class SameNumbersTwice(_AfterNbval):
 class StaticHtmlShowsEveryPanel(_AfterNbval):
     def runtest(self):
         nb = self.second_run()
-        _, problems = panel_cells_without_image(nb, static_html(nb), self.path.name)
+        page = static_html(nb)
+        STATIC_PAGES.mkdir(parents=True, exist_ok=True)
+        (STATIC_PAGES / f"{self.path.stem}.html").write_text(page, encoding="utf-8")
+        _, problems = panel_cells_without_image(nb, page, self.path.name)
         assert not problems, "\n".join(problems)
 
 

@@ -8,8 +8,9 @@ the violations of some static pages, for the note that lists them before and aft
 
     python tools/axe_audit.py build/html/*.html      # one line per page: counts by impact
 
-Only the course's own content is audited in JupyterLab (the notebook, ``NOTEBOOK``): the
-menus and side bars are JupyterLab's, not the course's.
+Only the course's own content is audited in JupyterLab (``LAB_CONTENT``: the notebook's rendered
+prose and cell outputs): the code editors, menus and side bars are JupyterLab's, not the course's
+(its CodeMirror editors have no accessible name, for instance: an upstream matter).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 BLOCKING = ("critical", "serious")          # the issue's bar: none of these
-NOTEBOOK = ".jp-NotebookPanel-notebook"     # the open notebook's cells in JupyterLab
+#: In JupyterLab: the open notebook's rendered prose and cell outputs (figures, sliders, tables).
+LAB_CONTENT = {"include": [[".jp-NotebookPanel-notebook .jp-MarkdownOutput"],
+                           [".jp-NotebookPanel-notebook .jp-OutputArea"]]}
 
 
 def missing_axe() -> str | None:
@@ -33,8 +36,9 @@ def missing_axe() -> str | None:
     return f"axe-core is not installed ({AXE_JS.relative_to(ROOT)} missing): run `npm install` in {ROOT}"
 
 
-def audit(page, context: str | None = None) -> list[dict]:
-    """Run axe-core in ``page`` (over the CSS selector ``context``, default the whole page); its violations.
+def audit(page, context: str | dict | None = None) -> list[dict]:
+    """Run axe-core in ``page`` over ``context`` (a CSS selector, an axe context such as
+    :data:`LAB_CONTENT`, or None for the whole page); its violations.
 
     Each violation is axe's dict: ``id``, ``impact``, ``help`` and ``nodes`` (each with ``target``).
     """
@@ -44,7 +48,7 @@ def audit(page, context: str | None = None) -> list[dict]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate(
-        """(ctx) => axe.run(ctx ? document.querySelector(ctx) : document,
+        """(ctx) => axe.run(typeof ctx === 'string' ? document.querySelector(ctx) : (ctx || document),
                             {resultTypes: ['violations']})""", context)
     return result["violations"]
 

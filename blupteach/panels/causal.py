@@ -175,7 +175,7 @@ def confounding_panel(**initial) -> Panel:
         xs = ax_s.get_xlim()
         (mean_t,) = ax_s.plot([], [], color=TREATED, lw=2.5)
         (mean_u,) = ax_s.plot([], [], color=TREATED, lw=2.5, ls="--")
-        keys = [Line2D([], [], ls="none", marker="o", ms=6, mfc=f, mec=TREATED, label=who)
+        keys = [Line2D([], [], ls="none", marker="o", ms=6, color=TREATED, mfc=f, mec=TREATED, label=who)
                 for f, who in ((TREATED, "treated"), (UNTREATED, "untreated"))]   # the marker key, not drawn
         ax_s.legend([(keys[0], mean_t), (keys[1], mean_u)], ["treated, their average", "untreated, their average"],
                     handler_map={tuple: HandlerTuple(ndivide=None)}, loc="upper center", bbox_to_anchor=(0.5, -0.17),

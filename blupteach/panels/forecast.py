@@ -27,6 +27,7 @@ from ..widgets import Choice, Panel, Slider
 NAMES = {"blup": "BLUP", "population": "population line", "own": "own line"}
 KEYS = {"blup": "partial_pooling", "population": "complete_pooling", "own": "no_pooling"}
 MARKERS = {"blup": "D", "population": "s", "own": "o"}
+LINESTYLES = {"blup": "-", "population": "--", "own": "-."}   # grey and orange are alike in greyscale
 
 
 @cache
@@ -78,7 +79,7 @@ def prognosis_panel(result=None, **initial) -> Panel:
         future = ax.add_patch(Rectangle((0, ax.get_ylim()[0]), 1, hi - lo + 1e3, color="0.93", zorder=0))
         band = ax.add_patch(Polygon(np.zeros((2 * times.size, 2)), closed=True, color=COLORS["partial_pooling"],
                                     alpha=0.18, lw=0, label="95% band, new reading"))
-        lines = {p: ax.plot([], [], color=COLORS[KEYS[p]], lw=2.4, label=NAMES[p])[0] for p in NAMES}
+        lines = {p: ax.plot([], [], color=COLORS[KEYS[p]], lw=2.4, ls=LINESTYLES[p], label=NAMES[p])[0] for p in NAMES}
         seen = ax.scatter(np.zeros(1), np.zeros(1), s=40, color="black", zorder=4, label="days observed")
         hidden = ax.scatter(np.zeros(1), np.zeros(1), s=40, facecolor="white", edgecolor="black", zorder=4,
                             label="not yet revealed")

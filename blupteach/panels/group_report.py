@@ -218,8 +218,8 @@ class OwnDataPanel(Panel):
 
     def _describe_choice(self, y, group, covariate, covariate2, slope) -> str:
         pick = self.choice(y, group, covariate, covariate2, slope)
-        what = f"{pick['y']} by {pick['group']}" + "".join(f", covariate {c}" for c in pick["covariates"])
-        what += f", random slope in {pick['slope']}" if pick["slope"] else ""
+        what = (f"{pick['y']} by {pick['group']}, covariates: {', '.join(pick['covariates']) or NONE}, "
+                f"random slope: {pick['slope'] or NONE}")
         if self.report is None:
             return f"Your data ({self.source}), {what}: not fitted. {self.message}"
         return (f"Your data ({self.source}), {what}: {len(self.report.table)} groups by size, each raw mean beside "
@@ -258,14 +258,14 @@ class OwnDataPanel(Panel):
     def _html(self) -> str:
         head = f"<p><b>Data:</b> {_esc(self.source)}, {len(self.data):,} rows × {self.data.shape[1]} columns.</p>"
         if self.report is None:
-            return head + f"<p style='color:{COLORS['highlight']}'><b>Not fitted.</b> {_esc(self.message)}</p>"
+            return head + f"<p style='border-left:4px solid {COLORS['highlight']}; padding-left:6px'><b>Not fitted.</b> {_esc(self.message)}</p>"
         rep = self.report
         text, _, warn = rep.summary().partition("\nWarnings:\n")
         warnings = "".join(f"<li>{_esc(w)}</li>" for w in rep.warnings) or "<li>none</li>"
         table = rep.table.round(3).to_html(classes="own-data", border=0)
         return (head + f"<p>{_esc(text)}</p><p><b>Warnings</b></p><ul>{warnings}</ul>"
                 f"<p>The fit took {rep.seconds:.3f} s.</p>"
-                f"<div style='max-height:260px; overflow:auto'>{table}</div>")
+                f"<div style='max-height:260px; overflow:auto' tabindex='0' role='region' aria-label='table of groups'>{table}</div>")
 
     def save(self, path=EXPORT):
         """Write the current table to ``path`` (CSV); returns the path, or None with nothing fitted."""
@@ -285,7 +285,7 @@ class OwnDataPanel(Panel):
         try:
             frame = source if isinstance(source, pd.DataFrame) else read_table(source, name=name)
         except ValueError as exc:
-            self.info.value = (f"<p style='color:{COLORS['highlight']}'><b>Not loaded.</b> {_esc(str(exc))}</p>"
+            self.info.value = (f"<p style='border-left:4px solid {COLORS['highlight']}; padding-left:6px'><b>Not loaded.</b> {_esc(str(exc))}</p>"
                                + self._html())
             return False
         self.data = frame

@@ -28,7 +28,7 @@ from scipy import special
 
 from ..intervals import prediction_interval, variance_parts
 from ..accessible import axes_text, describe
-from ..plots import COLORS, building, new_figure, set_arrows, arrows
+from ..plots import COLORS, HATCHES, building, new_figure, set_arrows, arrows
 from ..widgets import Choice, Panel, Slider
 
 
@@ -85,8 +85,9 @@ def variance_parts_panel(**initial) -> Panel:
         ax_b.set(ylim=(0, 112), yticks=[0, 25, 50, 75, 100], ylabel="share of the prediction\nerror variance (%)",
                  xticks=x, title="where the uncertainty comes from")
         ax_b.set_xticklabels(ROWS, rotation=30, ha="right")
-        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.72, color=c, label=lab, edgecolor="white")
-                for k, (lab, c) in PARTS.items()}
+        # a dark edge (yellow on white needs one) and a hatch per part: told apart in greyscale too
+        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.72, color=c, label=lab, edgecolor="0.25", linewidth=0.6,
+                            hatch=HATCHES[f"{k}_part"]) for k, (lab, c) in PARTS.items()}
         totals = [ax_b.text(xi, 101, "", ha="center", va="bottom", fontsize=11) for xi in x]
         ax_b.text(-0.5, 108, "total variance:", ha="left", va="bottom", fontsize=11, color="0.3")
         fig.legend(handles=[bars[k] for k in PARTS], loc="outside lower center", ncols=3, frameon=False, fontsize=12)

@@ -38,7 +38,7 @@ from ..datasets import load, load_counties
 from ..funnel import funnel_limits, outside_funnel
 from ..oneway import partial_pooling, shrinkage_weight
 from ..accessible import axes_text, describe
-from ..plots import COLORS, arrows, building, new_figure, set_arrows
+from ..plots import COLORS, DIVERGING, arrows, building, new_figure, set_arrows
 from ..smallarea import eb_rates
 from ..widgets import Panel, Slider
 
@@ -48,8 +48,8 @@ CENTRE = 2.0214449                # the state's rate m 1974-78 per 1,000 (spdep'
 TOP = 6.0                         # rates above it (Anson 9.6, Northampton 6.3 raw) get the over colour
 # diverging, colour-blind safe, one scale for both maps; its darkest 10% at each end left out, so that
 # the over colour (the darkest brown) stands apart from the 6-per-1,000 orange and the zeros' purple
-CMAP = ListedColormap(colormaps["PuOr_r"](np.linspace(0.1, 0.9, 256)), name="PuOr_r_over").with_extremes(
-    over=colormaps["PuOr_r"](1.0))
+CMAP = ListedColormap(colormaps[DIVERGING](np.linspace(0.1, 0.9, 256)), name=f"{DIVERGING}_over").with_extremes(
+    over=colormaps[DIVERGING](1.0))
 NORM = TwoSlopeNorm(CENTRE, vmin=0.0, vmax=TOP)           # 0 .. m .. 6 per 1,000 onto the map's two halves
 OUTER = 0.998                     # Spiegelhalter's (2005) outer funnel limits, about 3 standard errors
 SPAN = 1000.0                     # the slider runs from Marshall's a / SPAN to a * SPAN

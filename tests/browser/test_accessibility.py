@@ -1,0 +1,55 @@
+"""axe-core over every static page: no violation of impact "critical" or "serious".
+
+The pages are the ones ``make test``'s notebook part already wrote (each lesson's second run
+converted with ``make html``'s settings, ``tests/_notebook_runs.py`` → ``build/static-html-check/``)
+plus the site's ``index.html`` written here: no lesson is executed again.  Every request off
+the machine is blocked, as in a lecture hall without network.  The JupyterLab half of the
+audit (one lesson open, its cells' content) runs inside ``test_live_panels.py``, on a page
+that test opens anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import axe_audit as ax
+import build_html
+
+pytestmark = pytest.mark.browser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/: _notebook_runs
+from _notebook_runs import STATIC_PAGES  # noqa: E402
+
+
+def static_pages() -> list[Path]:
+    """The lessons' pages from the notebook part, and an index of them (written now)."""
+    lessons = build_html.lessons()
+    missing = [p.name for p in lessons if not (STATIC_PAGES / f"{p.stem}.html").is_file()]
+    if missing:
+        pytest.skip(f"no static HTML yet for {', '.join(missing)} in {STATIC_PAGES}: it is written by the "
+                    f"notebook part of `make test` (or `make test-notebooks`); run that first")
+    return [STATIC_PAGES / f"{p.stem}.html" for p in lessons] + [build_html.write_index(lessons, STATIC_PAGES)]
+
+
+def test_static_pages_have_no_serious_accessibility_violation(browser_context):
+    why = ax.missing_axe()
+    if why and os.environ.get("CI") != "true":
+        pytest.skip(why)
+    assert why is None, why
+    problems, counts = [], {}
+    for path in static_pages():
+        page = ax.static_page(browser_context, path)
+        try:
+            found = ax.audit(page)
+        finally:
+            page.close()
+        counts[path.name] = ax.by_impact(found)
+        problems += [f"{path.name}: {line}" for line in ax.blocking(found)]
+    total = {k: sum(c[k] for c in counts.values()) for k in ax.IMPACTS}
+    print(f"axe-core over {len(counts)} static pages, elements by impact: {json.dumps(total)}")
+    assert not problems, "\n".join(problems)
