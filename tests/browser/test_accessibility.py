@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def test_static_pages_have_no_serious_accessibility_violation(browser_context):
         pytest.skip(why)
     assert why is None, why
     problems, counts = [], {}
+    t0 = time.perf_counter()
     for path in static_pages():
         page = ax.static_page(browser_context, path)
         try:
@@ -51,5 +53,6 @@ def test_static_pages_have_no_serious_accessibility_violation(browser_context):
         counts[path.name] = ax.by_impact(found)
         problems += [f"{path.name}: {line}" for line in ax.blocking(found)]
     total = {k: sum(c[k] for c in counts.values()) for k in ax.IMPACTS}
-    print(f"axe-core over {len(counts)} static pages, elements by impact: {json.dumps(total)}")
+    print(f"axe-core over {len(counts)} static pages ({time.perf_counter() - t0:.1f} s), "
+          f"elements by impact: {json.dumps(total)}")
     assert not problems, "\n".join(problems)
