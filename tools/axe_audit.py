@@ -53,6 +53,25 @@ def audit(page, context: str | dict | None = None) -> list[dict]:
     return result["violations"]
 
 
+def audit_pages(context, paths, jobs: int = 2) -> dict[Path, list[dict]]:
+    """Violations of each static page in ``paths``, ``jobs`` pages audited at once (each tab has its own process)."""
+    why = missing_axe()
+    if why:
+        raise FileNotFoundError(why)
+    paths, found = [Path(p) for p in paths], {}
+    for start in range(0, len(paths), jobs):
+        batch = [(p, static_page(context, p)) for p in paths[start:start + jobs]]
+        for _, page in batch:        # start every audit of the batch, then collect them
+            page.add_script_tag(path=str(AXE_JS))
+            page.evaluate("""() => { window.__btAxe = null;
+                axe.run(document, {resultTypes: ['violations']}).then(r => { window.__btAxe = r.violations; }); }""")
+        for p, page in batch:
+            page.wait_for_function("() => window.__btAxe !== null", polling=200, timeout=300_000)
+            found[p] = page.evaluate("() => window.__btAxe")
+            page.close()
+    return found
+
+
 def by_impact(violations: list[dict]) -> dict[str, int]:
     """Number of failing elements per impact (every impact in :data:`IMPACTS`, 0 when none)."""
     counts = Counter()
@@ -93,15 +112,12 @@ def main(argv=None) -> int:
         return 2
     total = Counter()
     with sync_playwright() as pw, ld.open_browser(pw, ld.find_chromium()) as context:
-        for p in pages:
-            page = static_page(context, p)
-            found = audit(page)
+        for p, found in audit_pages(context, pages).items():
             counts = by_impact(found)
             total.update(counts)
             print(f"{p.name}: {json.dumps(counts)}")
             for line in blocking(found):
                 print(f"    {line}")
-            page.close()
     print(f"total: {json.dumps({k: total.get(k, 0) for k in IMPACTS})}")
     return 0
 

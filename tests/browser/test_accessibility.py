@@ -44,12 +44,7 @@ def test_static_pages_have_no_serious_accessibility_violation(browser_context):
     assert why is None, why
     problems, counts = [], {}
     t0 = time.perf_counter()
-    for path in static_pages():
-        page = ax.static_page(browser_context, path)
-        try:
-            found = ax.audit(page)
-        finally:
-            page.close()
+    for path, found in ax.audit_pages(browser_context, static_pages()).items():
         counts[path.name] = ax.by_impact(found)
         problems += [f"{path.name}: {line}" for line in ax.blocking(found)]
     total = {k: sum(c[k] for c in counts.values()) for k in ax.IMPACTS}
