@@ -329,3 +329,20 @@ def test_palette_gives_each_colour_one_meaning():
     shared = [keys for keys in by_colour.values() if len(keys) > 1 and tuple(sorted(keys)) not in
               {tuple(sorted(p)) for p in bt.plots.SAME_MEANING}]
     assert not shared, f"one colour, several meanings in plots.COLORS: {shared}"
+
+
+def test_static_figures_name_colours_only_from_the_palette():
+    """Every ``*_figure`` (and live panel) names its colours from plots.COLORS: a literal is a neutral grey."""
+    import pathlib
+    import re
+
+    literal = re.compile(r"\b(?:color|colors|facecolors?|edgecolors?|mec|mfc|ecolor|fc|ec|c)=(\"[^\"]*\"|'[^']*')")
+    odd = []
+    for path in sorted(pathlib.Path(bt.panels.__file__).parent.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        odd += [f"{path.name}: #{h}" for h in re.findall(r"#([0-9a-fA-F]{6})\b", text)]
+        for value in literal.findall(text):
+            v = value.strip("'\"")
+            if v != "none" and not bt.plots.is_neutral(matplotlib.colors.to_rgb(v)):
+                odd.append(f"{path.name}: {v}")
+    assert not odd, f"colours named outside plots.COLORS: {odd}"
