@@ -72,6 +72,7 @@ export CHROMIUM
 LESSON ?= 02
 SLIDES_ARGS ?=
 test-browser: venv
+	@command -v npm >/dev/null && $(MAKE) --no-print-directory node-packages || true
 	$(BIN)/python -m pytest tests/browser -m browser $(PYTEST_ARGS)
 
 # In CI (CI=true) the browser tests always run: chromium is installed with apt when missing.
@@ -90,10 +91,11 @@ test-browser-if-possible: venv
 	elif [ -x "$(CHROMIUM)" ] && command -v npm >/dev/null; then \
 	  $(MAKE) --no-print-directory test-browser; \
 	elif [ -x "$(CHROMIUM)" ]; then \
-	  $(MAKE) --no-print-directory test-browser PYTEST_ARGS="-k 'not lecture and not offline_site'"; \
+	  $(MAKE) --no-print-directory test-browser PYTEST_ARGS="-k 'not lecture and not offline_site and not accessibility'"; \
 	  echo ""; \
-	  echo "*** The lecture-slides and offline-site browser tests were NOT run: they fetch reveal.js and MathJax with npm, which is missing."; \
-	  echo "*** To run it: sudo apt-get install npm   and then   make test-browser"; \
+	  echo "*** The lecture-slides, offline-site and axe-core accessibility browser tests were NOT run: they need npm,"; \
+	  echo "*** which is missing (reveal.js, MathJax, axe-core)."; \
+	  echo "*** To run them: sudo apt-get install npm   and then   make test-browser"; \
 	  echo ""; \
 	else \
 	  echo ""; \
@@ -101,6 +103,14 @@ test-browser-if-possible: venv
 	  echo "*** To run them: sudo apt-get install chromium   and then   make test-browser"; \
 	  echo ""; \
 	fi
+
+# npm packages of package.json (axe-core for the accessibility audit) into ./node_modules, never
+# globally; `npm ci` installs exactly package-lock.json's versions.
+.PHONY: node-packages
+NODE_STAMP := node_modules/.package-lock.json
+node-packages: $(NODE_STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 
 html: venv
 	$(BIN)/python tools/build_html.py

@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-__all__ = ["OKABE_ITO", "COLORS", "MAX_WIDTH_IN", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
+__all__ = ["OKABE_ITO", "COLORS", "SAME_MEANING", "HATCHES", "DIVERGING", "is_neutral", "MAX_WIDTH_IN", "STYLE", "building", "new_figure", "LiveFigure", "arrows", "set_arrows",
            "segments", "readout"]
 
 #: The Okabe–Ito palette (safe for the common colour-vision deficiencies).
@@ -47,20 +47,37 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
-#: One colour per meaning, the same in every lesson (and no colour with two meanings):
+#: One colour per meaning, the same in every lesson, and no colour with two meanings
+#: (``tests/test_panels.py`` checks every panel's artists against this palette):
 #: prose names the Okabe–Ito colour ("vermillion", "sky blue"), as the keys of OKABE_ITO do.
 COLORS = {
     "no_pooling": OKABE_ITO["orange"],       # each group's own mean (and only that)
-    "complete_pooling": OKABE_ITO["grey"],    # one number for everyone
+    "complete_pooling": OKABE_ITO["grey"],    # one number for everyone: the population mean
     "partial_pooling": OKABE_ITO["blue"],     # the BLUP
     "truth": OKABE_ITO["black"],              # what a simulation knows
     "highlight": OKABE_ITO["vermillion"],     # the marked individuals (Alice, Bob, a chosen county)
-    "mean_part": OKABE_ITO["sky"],            # variance from estimating mu
-    "deviation_part": OKABE_ITO["green"],     # variance of the individual's deviation
-    "noise_part": OKABE_ITO["purple"],        # a new reading's noise
-    "alt": OKABE_ITO["green"],                # a second method beside the BLUP (never with deviation_part)
-    "alt2": OKABE_ITO["purple"],              # a third (never with noise_part)
+    "mean_part": OKABE_ITO["grey"],           # variance from estimating mu: the population mean, as complete_pooling
+    "deviation_part": OKABE_ITO["sky"],       # variance of the individual's deviation
+    "noise_part": OKABE_ITO["yellow"],        # a new reading's noise (filled bars with a dark edge only)
+    "alt": OKABE_ITO["green"],                # a second method beside the BLUP
+    "alt2": OKABE_ITO["purple"],              # a third (lesson 06: the treated patients)
 }
+
+#: Keys of COLORS that share a colour because they mean the same thing.
+SAME_MEANING = {("mean_part", "complete_pooling")}
+
+#: Hatches that tell the variance parts apart in greyscale (grey and sky blue are equally light).
+HATCHES = {"mean_part": "", "deviation_part": "//", "noise_part": ".."}
+
+#: The one colour scale for mapped values (lesson 08's rates): diverging, colour-blind safe.
+DIVERGING = "PuOr_r"
+
+#: Colours with no meaning, allowed everywhere: black, white, and greys (axes, borders, grid, text).
+def is_neutral(rgb) -> bool:
+    """True for black, white and greys (equal red, green and blue), the colours that carry no meaning."""
+    r, g, b = rgb[:3]
+    return abs(r - g) < 0.02 and abs(g - b) < 0.02
+
 
 #: Widest figure that shows whole in JupyterLab at 1280 × 800 with the file browser open
 #: (about 910 px of output, less ipympl's margin) and on a 1024 × 768 projector: 8.5 in at 90 dpi.

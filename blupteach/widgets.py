@@ -16,13 +16,16 @@ export, a plain viewer) the figure still appears, at the default values.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from dataclasses import dataclass
 
 import ipywidgets as ipw
 import matplotlib.pyplot as plt
 from IPython.display import display
 
+from .accessible import aria_bundle, describe, spoken
 from .plots import LiveFigure
 
 __all__ = ["Slider", "Choice", "make_controls", "Panel"]
@@ -41,6 +44,10 @@ class Slider:
         ``'log'`` moves in equal ratios (good for variances), ``'int'`` in whole numbers.
     label : str
         What the learner sees, e.g. ``r"$\sigma_b^2$"`` (rendered by MathJax).
+    words : str, optional
+        What a screen reader says before the symbol, when the label's own words are too terse:
+        ``words="between-patient variance"`` with ``label=r"between $\sigma_b^2$"`` is read
+        "between-patient variance sigma b squared" (see :attr:`accessible_name`).
     """
 
     min: float
@@ -49,6 +56,7 @@ class Slider:
     step: float | None = None
     scale: str = "linear"
     label: str = ""
+    words: str = ""
 
     def __post_init__(self):
         if self.scale not in ("linear", "log", "int"):
@@ -58,8 +66,19 @@ class Slider:
         if self.scale == "log" and self.min <= 0:
             raise ValueError(f"a log slider needs min > 0; got {self.min}")
 
+    def accessible_name(self, name: str) -> str:
+        """The slider's name in words: ``words`` then the label's symbols spoken (the label alone without ``words``)."""
+        said = spoken(self.label or name)
+        if not self.words:
+            return said
+        symbols = spoken(" ".join(re.findall(r"\$[^$]*\$", self.label)))
+        return f"{self.words} {symbols}".strip()
+
     def widget(self, name: str):
-        """The ipywidgets slider for this spec (not yet wired)."""
+        """The ipywidgets slider for this spec (not yet wired), tagged with :func:`aria_class`."""
+        return _tagged(self._widget(name), self.accessible_name(name))
+
+    def _widget(self, name: str):
         common = dict(description=self.label or name, continuous_update=True,
                       style={"description_width": "initial"}, layout=ipw.Layout(width="420px"))
         if self.scale == "int":
@@ -93,11 +112,22 @@ class Choice(Slider):
             raise ValueError(f"options must name every position {int(self.min)}..{int(self.max)}; "
                              f"got {len(self.options)} options")
 
-    def widget(self, name: str):
+    def _widget(self, name: str):
         """A ``Dropdown`` (or ``ToggleButtons``) whose values are the positions."""
         kind = ipw.ToggleButtons if self.buttons else ipw.Dropdown
         return kind(options=[(str(lab), k) for k, lab in enumerate(self.options)], value=int(self.default),
                     description=self.label or name, style={"description_width": "initial"})
+
+
+def aria_class(accessible_name: str) -> str:
+    """The DOM class that carries ``accessible_name`` to the browser (:func:`accessible.aria_bundle`)."""
+    return "bt-aria-" + hashlib.sha1(accessible_name.encode()).hexdigest()[:12]
+
+
+def _tagged(widget, accessible_name: str):
+    widget.add_class(aria_class(accessible_name))
+    widget.accessible_name = accessible_name
+    return widget
 
 
 def _anchored_step(lo: float, hi: float, default: float, step: float | None) -> float:
@@ -140,6 +170,11 @@ class Panel:
         previous figure, so re-running a cell does not pile up figures.
     initial : dict, optional
         Starting values (defaults: each slider's default).
+    describe : callable
+        ``describe(**values)`` returns one or two sentences saying what the figure shows at
+        those values, with its numbers (``"w against n for σ_b² = 25, σ_ε² = 100; Alice at
+        0.33, Bob at 0.83"``): the static image's text alternative and the live canvas's
+        accessible name (:mod:`blupteach.accessible`).
 
     Attributes
     ----------
@@ -149,7 +184,9 @@ class Panel:
 
     _live: dict = {}
 
-    def __init__(self, figure, draw, spec, moving, *, name: str, initial: dict | None = None):
+    def __init__(self, figure, draw, spec, moving, *, name: str, describe, initial: dict | None = None):
+        if not callable(describe):
+            raise ValueError(f"describe must be a function of the slider values; got {describe!r}")
         old = Panel._live.pop(name, None)
         if old is not None and old is not figure:
             plt.close(old)
@@ -158,6 +195,7 @@ class Panel:
         self.figure = figure
         self.spec = dict(spec)
         self._draw = draw
+        self._describe = describe
         self.live = LiveFigure(figure, moving)
         self.values = self._defaults()
         self.output = ipw.Output()
@@ -200,6 +238,11 @@ class Panel:
     def _defaults(self) -> dict:
         return {k: s.default for k, s in self.spec.items()}
 
+    @property
+    def description(self) -> str:
+        """What the figure shows at the current values, in words (its text alternative)."""
+        return self._describe(**self.values)
+
     def reset(self):
         """Back to the default values."""
         return self.update(**self._defaults())
@@ -211,11 +254,24 @@ class Panel:
         text = f"[{self.name}: live sliders in JupyterLab; figure shown at {summary}]"
         return _widget_bundle(box, text, f"<p><em>{text}</em></p>")
 
+    def _aria_names(self) -> dict:
+        """DOM class → accessible name, for each control and the live canvas."""
+        names = {aria_class(w.accessible_name): w.accessible_name for w in self.controls.values()}
+        canvas = self.figure.canvas
+        if isinstance(canvas, ipw.DOMWidget):
+            canvas._dom_classes = tuple(c for c in canvas._dom_classes if not c.startswith("bt-aria-"))
+            text = self.description
+            canvas.add_class(aria_class(text))
+            names[aria_class(text)] = text
+        return names
+
     def _ipython_display_(self):
+        describe(self.figure, self.description)   # the static image's alt, at the values shown
         display(self._controls_bundle(), raw=True)
         canvas = self.figure.canvas
         if isinstance(canvas, ipw.DOMWidget):
-            display(canvas)        # ipympl: live canvas, plus a PNG for HTML exports
+            display(aria_bundle(self._aria_names()), raw=True)
+            display(canvas)        # ipympl: live canvas, plus a PNG (with its alt) for HTML exports
         else:
             display(self.figure)   # a static backend: the figure at its current values
             print("(Static figure: run `%matplotlib widget` before building the panel for live sliders.)")

@@ -12,11 +12,13 @@ notebook's last cell item and on the same xdist worker (``--dist loadfile`` grou
 ``lesson.ipynb::static HTML shows every panel`` (notebooks that call ``bt.panels.``)
     converts that second run to HTML with ``make html``'s exporter settings
     (``tools/html_config.json``) and requires an embedded PNG in every panel cell that shows
-    output: a reader without a kernel sees each figure at its default values.
+    output: a reader without a kernel sees each figure at its default values; and no image
+    anywhere with nbconvert's placeholder alt (each figure says what it shows).
 
 The second run of each lesson is also written as its static page to ``build/test-site/`` (the same
-page ``make html`` writes): the browser part reads those pages offline and prints them as
-handouts (``tests/browser/test_offline_site.py``) without executing the lessons a third time.
+page ``make html`` writes): the browser part reads those pages offline, prints them as handouts
+(``tests/browser/test_offline_site.py``) and audits them with axe-core
+(``tests/browser/test_accessibility.py``) without executing the lessons a third time.
 
 So a lesson is executed twice in ``make test``.  ``tests/conftest.py`` calls
 :func:`add_notebook_checks`; ``tests/test_notebooks.py`` proves both checks on throwaway
@@ -39,6 +41,7 @@ from slides_metadata import PANEL_CALL, cell_source  # noqa: E402
 
 LESSONS = ROOT / "lessons"
 SITE = ROOT / "build" / "test-site"   # lessons' pages of their second run, for the browser part
+PLACEHOLDER = "No description has been provided for this image"   # nbconvert's alt for an image without one
 TIMEOUT = 600   # seconds per cell, as nbval's --nbval-cell-timeout in pyproject.toml
 
 SANITIZE = [
@@ -153,7 +156,16 @@ def panel_cells_without_image(nb, page: str, name: str) -> tuple[int, list[str]]
                                 f"(a reader without a kernel sees no figure)")
     if shown == 0:
         problems.append(f"{name} calls bt.panels but no panel output reached the HTML")
-    return shown, problems
+    return shown, problems + images_without_description(nb, page, name)
+
+
+def images_without_description(nb, page: str, name: str) -> list[str]:
+    """One problem per cell whose HTML holds an image without a text alternative (nbconvert's placeholder)."""
+    chunks = cell_chunks(page)
+    bad = [cell_source(c).strip().splitlines()[0] if cell_source(c).strip() else c.get("id", "?")
+           for c in nb.cells if PLACEHOLDER in chunks.get(c.get("id", ""), "")]
+    return [f"{name}: cell {first!r} shows an image without a description (alt is nbconvert's placeholder "
+            f"{PLACEHOLDER!r}): give the figure one with blupteach.accessible.describe" for first in bad]
 
 
 # ---------------------------------------------------------------------------

@@ -208,3 +208,141 @@ def test_rebuilding_a_panel_closes_the_old_figure():
     second = bt.panels.shrinkage_weight()
     assert not plt.fignum_exists(first.figure.number), "re-running a panel cell must not pile up figures"
     assert plt.fignum_exists(second.figure.number)
+
+
+# -- accessibility (issue 18): a text alternative at the defaults, spoken slider names --------
+def _mentions(text: str, slider, value) -> bool:
+    """Whether ``text`` states ``value`` of ``slider`` (an option's name for a Choice)."""
+    if getattr(slider, "options", ()):
+        return str(slider.options[int(value)]) in text
+    forms = {f"{value:g}", f"{value:.3g}", f"{value:.2f}", f"{value:.0%}", f"{value:.1%}"}
+    return any(f in text for f in forms)
+
+
+def test_panel_describes_what_it_shows_at_its_defaults(panel):
+    panel.reset()
+    text = panel.description
+    assert len(text) > 60 and bt.accessible.PLACEHOLDER not in text, f"{panel.name}: {text!r}"
+    missing = [k for k, s in panel.spec.items() if not _mentions(text, s, s.default)]
+    assert not missing, f"{panel.name}'s description does not state its default {missing}: {text!r}"
+    other = slider_moves(panel.spec, k=1)[-1]
+    panel.update(**other)
+    assert panel.description != text, f"{panel.name}'s description does not follow the sliders"
+    panel.reset()
+
+
+def test_every_slider_has_a_spoken_name(panel):
+    for name, w in panel.controls.items():
+        said = w.accessible_name
+        assert said and "$" not in said and "\\" not in said, f"{panel.name} slider {name!r}: {said!r}"
+        assert bt.widgets.aria_class(said) in w._dom_classes, f"{panel.name} slider {name!r} is not tagged"
+
+
+# -- colour (issue 18): one palette, and series told apart without colour ---------------------
+PALETTE = [matplotlib.colors.to_rgb(c) for c in COLORS.values()]
+
+
+def _rgba(colours) -> list:
+    arr = matplotlib.colors.to_rgba_array(colours) if len(np.shape(colours)) > 1 or not isinstance(colours, str) \
+        else matplotlib.colors.to_rgba_array([colours])
+    return [tuple(c) for c in arr if c[3] > 0]
+
+
+def artist_colours(fig) -> list[tuple[str, tuple]]:
+    """(what, rgba) for every colour any artist of ``fig`` draws with; a colour-mapped collection gives its map."""
+    out = []
+    for a in fig.findobj():
+        if getattr(getattr(a, "axes", None), "_colorbar", None) is not None:
+            continue    # a colour bar's patches (its "over" arrow) belong to its colour map
+        what = f"{type(a).__name__} {a.get_label()!r}"
+        if isinstance(a, matplotlib.lines.Line2D):
+            cols = [a.get_color(), a.get_markerfacecolor(), a.get_markeredgecolor()]
+            cols = [c for c in cols if not (isinstance(c, str) and c in ("none", "None", "auto"))]
+        elif isinstance(a, matplotlib.collections.Collection):
+            if a.get_array() is not None:
+                out.append((what, a.get_cmap().name))
+                continue
+            cols = [*a.get_facecolors(), *a.get_edgecolors()]
+        elif isinstance(a, matplotlib.patches.Patch):
+            cols = [a.get_facecolor(), a.get_edgecolor()]
+        elif isinstance(a, matplotlib.text.Text):
+            cols = [a.get_color()] if a.get_text().strip() else []
+        else:
+            continue
+        out += [(what, c) for col in cols for c in _rgba(col if not isinstance(col, tuple) else [col])]
+    return out
+
+
+def _in_palette(rgba) -> bool:
+    return bt.plots.is_neutral(rgba) or any(np.allclose(rgba[:3], p, atol=0.01) for p in PALETTE)
+
+
+def test_panel_uses_only_palette_colours(panel):
+    panel.reset()
+    bad = set()
+    for what, c in artist_colours(panel.figure):
+        if isinstance(c, str):
+            if not c.startswith(bt.plots.DIVERGING):
+                bad.add((what, c))
+        elif not _in_palette(c):
+            bad.add((what, matplotlib.colors.to_hex(c)))
+    assert not bad, f"{panel.name} draws with colours outside plots.COLORS (and greys): {sorted(bad)[:8]}"
+
+
+def _luma(rgb) -> float:
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+
+
+def _series(ax) -> list[tuple[tuple, tuple, str]]:
+    """(look apart from colour, rgb, label) of each line and scatter with data in ``ax``."""
+    out = []
+    for line in ax.get_lines():
+        if line.get_visible() and len(line.get_xdata()):
+            out.append(((line.get_linestyle(), str(line.get_marker())), matplotlib.colors.to_rgb(line.get_color()),
+                        line.get_label()))
+    for coll in ax.collections:
+        if isinstance(coll, matplotlib.collections.PathCollection) and coll.get_visible() and len(coll.get_offsets()):
+            face = coll.get_facecolors()
+            if len(face) and coll.get_array() is None:
+                shape = tuple(np.round(coll.get_paths()[0].vertices, 2).ravel()) if coll.get_paths() else ()
+                out.append((("scatter", shape), tuple(face[0][:3]), coll.get_label()))
+    return out
+
+
+def test_series_that_differ_by_colour_also_differ_in_greyscale_or_shape(panel):
+    panel.reset()
+    clash = []
+    for ax in panel.figure.axes:
+        series = _series(ax)
+        for i, (look_a, rgb_a, lab_a) in enumerate(series):
+            for look_b, rgb_b, lab_b in series[i + 1:]:
+                if look_a == look_b and not np.allclose(rgb_a, rgb_b, atol=0.01) and abs(_luma(rgb_a) - _luma(rgb_b)) < 0.15:
+                    clash.append(f"{lab_a!r} ({matplotlib.colors.to_hex(rgb_a)}) and {lab_b!r} "
+                                 f"({matplotlib.colors.to_hex(rgb_b)}): same {look_a[0]} style")
+    assert not clash, f"{panel.name}: in greyscale these look alike (add a marker or line style): {clash}"
+
+
+def test_palette_gives_each_colour_one_meaning():
+    by_colour = {}
+    for key, c in COLORS.items():
+        by_colour.setdefault(matplotlib.colors.to_hex(c), []).append(key)
+    shared = [keys for keys in by_colour.values() if len(keys) > 1 and tuple(sorted(keys)) not in
+              {tuple(sorted(p)) for p in bt.plots.SAME_MEANING}]
+    assert not shared, f"one colour, several meanings in plots.COLORS: {shared}"
+
+
+def test_static_figures_name_colours_only_from_the_palette():
+    """Every ``*_figure`` (and live panel) names its colours from plots.COLORS: a literal is a neutral grey."""
+    import pathlib
+    import re
+
+    literal = re.compile(r"\b(?:color|colors|facecolors?|edgecolors?|mec|mfc|ecolor|fc|ec|c)=(\"[^\"]*\"|'[^']*')")
+    odd = []
+    for path in sorted(pathlib.Path(bt.panels.__file__).parent.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        odd += [f"{path.name}: #{h}" for h in re.findall(r"#([0-9a-fA-F]{6})\b", text)]
+        for value in literal.findall(text):
+            v = value.strip("'\"")
+            if v != "none" and not bt.plots.is_neutral(matplotlib.colors.to_rgb(v)):
+                odd.append(f"{path.name}: {v}")
+    assert not odd, f"colours named outside plots.COLORS: {odd}"

@@ -17,7 +17,7 @@ import pytest
 
 import build_html
 import labdriver as ld
-from _notebook_runs import panel_cells_without_image
+from _notebook_runs import PLACEHOLDER, images_without_description, panel_cells_without_image
 
 LESSONS = ld.panel_lessons()
 
@@ -37,6 +37,17 @@ def test_build_html_shows_a_panel_as_a_picture(tmp_path):
     # offline (issue 18): no script from another host; MathJax from the copy beside the page
     assert re.findall(r'<script[^>]*\bsrc="[a-z]+:', page) == [], "the page loads a script from another host"
     assert re.search(r'<script[^>]*\bsrc="mathjax/tex-chtml-full.js"', page), "the page does not load MathJax from mathjax/"
+
+
+def test_an_image_without_description_is_reported():
+    """The lessons' check flags nbconvert's placeholder alt (a figure that says nothing), and only that."""
+    cell = nbformat.v4.new_code_cell("fig.canvas")
+    cell.id = "c1"
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    bare = f'<div id="cell-id=c1"><img src="data:image/png;base64,AAAA" alt="{PLACEHOLDER}"></div>'
+    described = '<div id="cell-id=c1"><img src="data:image/png;base64,AAAA" alt="w against n"></div>'
+    assert images_without_description(nb, bare, "x.ipynb") and "'fig.canvas'" in images_without_description(nb, bare, "x.ipynb")[0]
+    assert images_without_description(nb, described, "x.ipynb") == []
 
 
 def test_index_links_every_lesson(tmp_path):

@@ -73,7 +73,8 @@ def tiny_panel(name="tiny", calls=None, **initial):
         line.set_data(X, a * n * X)
         label.set_text(f"a·n = {a * n:.2f}")
 
-    return Panel(fig, draw, SPEC, [line, label], name=name, initial=initial), line, label
+    return (Panel(fig, draw, SPEC, [line, label], name=name, initial=initial,
+                  describe=lambda a, n: f"a line of slope a·n = {a * n:g} for a = {a:g}, n = {n}"), line, label)
 
 
 def test_panel_starts_at_defaults_or_initial():
@@ -249,3 +250,32 @@ def test_choice_is_a_dropdown_or_buttons_over_positions():
     assert isinstance(buttons, ipw.ToggleButtons) and buttons.value == 0
     with pytest.raises(ValueError, match="options must name every position 0..2; got 2 options"):
         Choice(0, 2, 0, scale="int", options=("a", "b"))
+
+
+# -- accessibility (issue 18) ------------------------------------------------------------
+def test_spoken_names_say_the_symbols_in_words():
+    from blupteach.accessible import spoken
+    assert spoken(r"noise $\sigma_\varepsilon^2$") == "noise sigma epsilon squared"
+    assert spoken(r"$\hat\beta_0$") == "beta hat 0"
+    s = Slider(1, 100, 25, scale="log", label=r"between $\sigma_b^2$", words="between-patient variance")
+    assert s.accessible_name("sigma_b2") == "between-patient variance sigma b squared"
+    assert Slider(1, 9, 5, label="readings $n$").accessible_name("n") == "readings n"
+
+
+def test_describe_puts_the_text_in_the_static_images_alt():
+    from blupteach.accessible import PLACEHOLDER, _with_alt, describe, description_of
+    fig, _ = plots.new_figure(figsize=(4, 3))
+    with pytest.raises(ValueError, match="text must say"):
+        describe(fig, PLACEHOLDER)
+    with pytest.raises(ValueError, match="text must say"):
+        describe(fig, "  ")
+    assert description_of(describe(fig, "a line  of slope 2")) == "a line of slope 2"
+    data, meta = _with_alt({"text/html": "<div><img src='data:x' width=4/></div>", "image/png": "AAAA"}, 'a "line"')
+    assert '<img alt="a &quot;line&quot;" src=' in data["text/html"] and meta["image/png"]["alt"] == 'a "line"'
+
+
+def test_panel_rejects_a_missing_description():
+    with plots.building():
+        fig, ax = plots.new_figure(figsize=(4, 3))
+    with pytest.raises(ValueError, match="describe must be a function"):
+        Panel(fig, lambda a, n: None, SPEC, [], name="no_text", describe="a figure")

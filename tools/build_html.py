@@ -110,7 +110,7 @@ def write_index(pages: list[Path], outdir: Path = OUT) -> Path:
 <html lang="en"><head><meta charset="utf-8"><title>blupteach: BLUP and partial pooling</title>
 <style>body {{ font: 18px/1.5 system-ui, sans-serif; max-width: 48em; margin: 2em auto; padding: 0 1em; }}
 li {{ margin: .4em 0; }} code {{ color: #555; font-size: 85%; }}</style></head>
-<body>
+<body><main>
 <h1>blupteach: an interactive course on BLUP and partial pooling</h1>
 <p>These pages are the lessons run once, for reading without a kernel: every figure is shown at
 its default slider values. To move the sliders, open the course in JupyterLab
@@ -118,7 +118,7 @@ its default slider values. To move the sliders, open the course in JupyterLab
 <ol>
 {items}
 </ol>
-</body></html>
+</main></body></html>
 """
     index = outdir / "index.html"
     index.write_text(page, encoding="utf-8")

@@ -30,8 +30,10 @@ from ..widgets import Panel, Slider
 
 SPEC = {
     "n": Slider(1, 50, 5, scale="int", label="readings $n$"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
 }
 
 INDIVIDUALS = 300
@@ -106,5 +108,13 @@ def conditional_bias_panel(**initial) -> Panel:
         shade[1].set_bounds(c, 0, max(x_end - c, 0.0), MSE_MAX)
         cross.set_text(f"{c:.2f}\n{100 * 2 * (1 - ndtr(c)):.1f}%")
 
+    def describe(n, sigma_b2, sigma_e2):
+        w, _, far, = values.get_text().split("\n")
+        c, share = cross.get_text().split("\n")
+        return (f"For n = {n}, σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g} (w = {w}): left, each simulated "
+                f"individual's BLUP error against its true effect b_i, on a line falling with b_i (mean error "
+                f"{far} σ_b for b_i above 2 σ_b); right, the BLUP's error given b_i against the raw mean's, "
+                f"crossing it at |b_i| = {c} σ_b ({share} of individuals lie beyond).")
+
     moving = [*shade, pts, bias_line, values, curve, average, cross]
-    return Panel(fig, draw, SPEC, moving, name="conditional_bias", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="conditional_bias", describe=describe, initial=initial)

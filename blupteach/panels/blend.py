@@ -35,8 +35,10 @@ from ..widgets import Choice, Panel, Slider
 SPEC = {
     "w_prime": Slider(0.0, 1.0, 0.9, step=0.01, label="your weight $w'$"),
     "n": Slider(1, 30, 3, scale="int", label="readings per patient $n$"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
     "show_w": Choice(0, 1, 0, scale="int", label="the BLUP's $w$", options=("hidden", "shown"), buttons=True),
 }
 
@@ -82,7 +84,7 @@ def blend_error_panel(**initial) -> Panel:
         ax_c.axhline(1.0, color=COLORS["no_pooling"], lw=1, ls=":", zorder=1)
         (curve,) = ax_c.plot(W_GRID, np.ones_like(W_GRID), color=COLORS["alt"], lw=2.5, zorder=2)
         (best,) = ax_c.plot([0.5, 0.5], [0.0, Y_TOP], color=COLORS["partial_pooling"], lw=2, ls="--", zorder=3)
-        (end0,) = ax_c.plot([0.0], [1.0], "o", ms=11, color=COLORS["complete_pooling"], mec="black", zorder=4)
+        (end0,) = ax_c.plot([0.0], [1.0], "s", ms=11, color=COLORS["complete_pooling"], mec="black", zorder=4)
         (end1,) = ax_c.plot([1.0], [1.0], "o", ms=11, color=COLORS["no_pooling"], mec="black", zorder=4)
         (you,) = ax_c.plot([0.9], [1.0], "D", ms=12, color=COLORS["alt"], mec="black", zorder=5)
         ax_c.set_xticks([0.0, 0.25, 0.5, 0.75, 1.0], ["0\ncomplete\npooling", "0.25", "0.5", "0.75", "1\nno\npooling"])
@@ -111,7 +113,8 @@ def blend_error_panel(**initial) -> Panel:
         for line, wx, val in ((end0, 0.0, rel[0]), (end1, 1.0, 1.0), (you, w_prime, mine)):
             y, shape = _on_axis(val)
             line.set_data([wx], [y])
-            line.set_marker("D" if line is you and shape == "o" else shape)
+            # complete pooling a square, as in the pooling panel: the two ends differ in greyscale too
+            line.set_marker({you: "D", end0: "s"}.get(line, "o") if shape == "o" else shape)
         w = shrinkage_weight(n, sigma_b2, sigma_e2)
         best.set_xdata([w, w])
         best.set_visible(bool(show_w))
@@ -129,5 +132,13 @@ def blend_error_panel(**initial) -> Panel:
         blend.set_offsets(np.column_stack([x, mixed]))
         set_arrows(segs, x, ybar, x, mixed)
 
+    def describe(w_prime, n, sigma_b2, sigma_e2, show_w):
+        said = readout.get_text().replace("$w'$", "w'").replace("$w$", "w").replace("\n", "; ")
+        best = (f"; the BLUP's w = {shrinkage_weight(n, sigma_b2, sigma_e2):.2f} is the minimum" if show_w
+                else "; the BLUP's w is hidden")
+        return (f"Error of the blend w'·own mean + (1 − w')·population mean against w', relative to no pooling, "
+                f"for n = {n}, σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}: {said}{best}. Below, {N_SHOWN} patients' "
+                f"own means with arrows to your blend (w' = {w_prime:g}) and their true means.")
+
     moving = [curve, best, end0, end1, you, readout, truth, segs, own, blend]
-    return Panel(fig, draw, SPEC, moving, name="blend_error", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="blend_error", describe=describe, initial=initial)

@@ -33,6 +33,7 @@ from scipy import special
 
 from .._validation import check_nonnegative
 from ..confounding import DESIGN_ANALYSIS, expected_between_estimate, treatment_effect
+from ..accessible import axes_text, describe
 from ..plots import COLORS, arrows, building, new_figure, set_arrows
 from ..simulate import simulate_treatment
 from ..widgets import Panel, Slider
@@ -127,6 +128,8 @@ def causal_diagram_figure(confounding, effect: float = 0.0):
     with building():
         fig, ax = new_figure(1, 1, figsize=(3.6, 3.0))
         _set_diagram(_diagram(ax), c, effect)
+    describe(fig, f"Causal diagram: sickness (never measured) raises the chance of treatment with strength c = {c:g} "
+                  f"and worsens the outcome (−γ = −1); the drug's own effect on the outcome is δ = {effect:g}.")
     return fig, ax
 
 
@@ -172,7 +175,7 @@ def confounding_panel(**initial) -> Panel:
         xs = ax_s.get_xlim()
         (mean_t,) = ax_s.plot([], [], color=TREATED, lw=2.5)
         (mean_u,) = ax_s.plot([], [], color=TREATED, lw=2.5, ls="--")
-        keys = [Line2D([], [], ls="none", marker="o", ms=6, mfc=f, mec=TREATED, label=who)
+        keys = [Line2D([], [], ls="none", marker="o", ms=6, color=TREATED, mfc=f, mec=TREATED, label=who)
                 for f, who in ((TREATED, "treated"), (UNTREATED, "untreated"))]   # the marker key, not drawn
         ax_s.legend([(keys[0], mean_t), (keys[1], mean_u)], ["treated, their average", "untreated, their average"],
                     handler_map={tuple: HandlerTuple(ndivide=None)}, loc="upper center", bbox_to_anchor=(0.5, -0.17),
@@ -197,5 +200,11 @@ def confounding_panel(**initial) -> Panel:
         mean_u.set_data(xs, [means[~treated].mean()] * 2)
         _set_diagram(diagram, c, effect)
 
+    def describe(confounding, effect):
+        said = ", ".join(f"{name} {v.get_text()}" for name, v in zip(ROWS.values(), values))
+        return (f"Confounding c = {confounding:g}, true drug effect δ = {effect:g}: the causal diagram (sickness → "
+                f"treatment and → outcome); estimated drug effects with 95% intervals by design ({said}) against "
+                f"the true effect; right, patients' mean outcome against sickness, treated filled, untreated open.")
+
     moving = [truth, limit, bars, points, *values, dots, mean_t, mean_u, *diagram]
-    return Panel(fig, draw, SPEC, moving, name="confounding", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="confounding", describe=describe, initial=initial)

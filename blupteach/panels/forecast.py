@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 from matplotlib.patches import Polygon, Rectangle
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, building, new_figure, readout
 from ..prognosis import leave_one_out_trajectories
 from ..widgets import Choice, Panel, Slider
@@ -26,6 +27,7 @@ from ..widgets import Choice, Panel, Slider
 NAMES = {"blup": "BLUP", "population": "population line", "own": "own line"}
 KEYS = {"blup": "partial_pooling", "population": "complete_pooling", "own": "no_pooling"}
 MARKERS = {"blup": "D", "population": "s", "own": "o"}
+LINESTYLES = {"blup": "-", "population": "--", "own": "-."}   # grey and orange are alike in greyscale
 
 
 @cache
@@ -48,6 +50,9 @@ def prognosis_score_figure(result, *, kind: str = "rmse", figsize=(8.5, 4.2)):
                ylabel=("root mean squared" if kind == "rmse" else "mean absolute") + f"\nerror on day {result.target:g}")
         ax.set_ylim(0, 1.05 * np.nanmax(score.to_numpy()))
         ax.legend(frameon=False)
+    last = ", ".join(f"{NAMES[p]} {score[p].iloc[-1]:.0f}" for p in score.columns)
+    describe(fig, f"Each predictor's error on day {result.target:g} against the last day observed k = {ks[0]:g} to "
+                  f"{ks[-1]:g} ({last} at k = {ks[-1]:g}). {axes_text(fig)}")
     return fig, ax
 
 
@@ -74,7 +79,7 @@ def prognosis_panel(result=None, **initial) -> Panel:
         future = ax.add_patch(Rectangle((0, ax.get_ylim()[0]), 1, hi - lo + 1e3, color="0.93", zorder=0))
         band = ax.add_patch(Polygon(np.zeros((2 * times.size, 2)), closed=True, color=COLORS["partial_pooling"],
                                     alpha=0.18, lw=0, label="95% band, new reading"))
-        lines = {p: ax.plot([], [], color=COLORS[KEYS[p]], lw=2.4, label=NAMES[p])[0] for p in NAMES}
+        lines = {p: ax.plot([], [], color=COLORS[KEYS[p]], lw=2.4, ls=LINESTYLES[p], label=NAMES[p])[0] for p in NAMES}
         seen = ax.scatter(np.zeros(1), np.zeros(1), s=40, color="black", zorder=4, label="days observed")
         hidden = ax.scatter(np.zeros(1), np.zeros(1), s=40, facecolor="white", edgecolor="black", zorder=4,
                             label="not yet revealed")
@@ -113,5 +118,11 @@ def prognosis_panel(result=None, **initial) -> Panel:
         now.set_data([k, k], ax_s.get_ylim())
         title.set_text(f"subject {s}, days 0..{k:g} seen")
 
+    def describe(k, subject):
+        errors = ", ".join(f"{name} {v}" for name, v in zip(NAMES.values(), values.get_text().split("\n")))
+        return (f"Subject {subjects[int(subject)]}, days 0..{k:g} seen (k = {k:g}): the readings, the BLUP line with "
+                f"its band, the population line and the subject's own line, scored at day {target:g} "
+                f"(errors {errors}); right, each method's day-{target:g} error against k.")
+
     moving = [future, band, *lines.values(), seen, hidden, goal, values, now, title]
-    return Panel(fig, draw, spec, moving, name="prognosis", initial=initial)
+    return Panel(fig, draw, spec, moving, name="prognosis", describe=describe, initial=initial)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, building, new_figure
 
 
@@ -55,4 +56,7 @@ def group_predictor_figure(fit_without, fit_with, data, *, y: str = "log_radon",
         axes[0].set_ylabel(f"{y.replace('_', ' ')}, basement")
         fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False,
                    fontsize=10.5)
+    sb2 = [float(next(iter(f.varcorr.values())).iat[0, 0]) for f in (fit_without, fit_with)]
+    describe(fig, f"County BLUPs of {y} against {u_label}: left, without {u_label}, shrunk toward a constant "
+                  f"(σ_b² = {sb2[0]:.3f}); right, with {u_label}, toward a line (σ_b² = {sb2[1]:.3f}). {axes_text(fig)}")
     return fig, axes

@@ -27,6 +27,7 @@ from IPython.display import display
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, arrows, building, new_figure, segments, set_arrows
 from ..report import report
 from ..table_input import read_table
@@ -148,6 +149,10 @@ def report_figure(rep):
     with building():
         fig, a = _build()
         _draw(a, rep)
+    c = rep.columns
+    describe(fig, f"{c['y']} by {c['group']}: {len(rep.table)} groups by size, each raw mean beside its prediction "
+                  f"with a {rep.level:.0%} interval and the population; right, each group's weight w "
+                  f"(σ_b² = {rep.sigma_b2:.4g}, σ_ε² = {rep.sigma_e2:.4g}).")
     return fig, fig.axes[0]
 
 
@@ -199,7 +204,8 @@ class OwnDataPanel(Panel):
             fig, self.artists = _build()
         moving = [a for a in self.artists.values() if not isinstance(a, list)]
         moving += self.artists["xticks"] + self.artists["yticks"]
-        super().__init__(fig, self._choose, _spec(data, y, group), moving, name="own_data", initial=initial)
+        super().__init__(fig, self._choose, _spec(data, y, group), moving, name="own_data",
+                         describe=self._describe_choice, initial=initial)
 
     # -- one choice -> one report ------------------------------------------------------
     def choice(self, y, group, covariate, covariate2, slope) -> dict:
@@ -209,6 +215,16 @@ class OwnDataPanel(Panel):
         pick = {"y": cols[int(y)], "group": cols[int(group)], "covariates": tuple(dict.fromkeys(picked)),
                 "slope": None if int(slope) == 0 else cols[int(slope) - 1]}
         return pick
+
+    def _describe_choice(self, y, group, covariate, covariate2, slope) -> str:
+        pick = self.choice(y, group, covariate, covariate2, slope)
+        what = (f"{pick['y']} by {pick['group']}, covariates: {', '.join(pick['covariates']) or NONE}, "
+                f"random slope: {pick['slope'] or NONE}")
+        if self.report is None:
+            return f"Your data ({self.source}), {what}: not fitted. {self.message}"
+        return (f"Your data ({self.source}), {what}: {len(self.report.table)} groups by size, each raw mean beside "
+                f"its prediction with interval, and the weight w of each group; σ_b² = {self.report.sigma_b2:.4g}, "
+                f"σ_ε² = {self.report.sigma_e2:.4g}.")
 
     def _fit(self, pick):
         key = (pick["y"], pick["group"], pick["covariates"], pick["slope"])
@@ -242,14 +258,14 @@ class OwnDataPanel(Panel):
     def _html(self) -> str:
         head = f"<p><b>Data:</b> {_esc(self.source)}, {len(self.data):,} rows × {self.data.shape[1]} columns.</p>"
         if self.report is None:
-            return head + f"<p style='color:{COLORS['highlight']}'><b>Not fitted.</b> {_esc(self.message)}</p>"
+            return head + f"<p style='border-left:4px solid {COLORS['highlight']}; padding-left:6px'><b>Not fitted.</b> {_esc(self.message)}</p>"
         rep = self.report
         text, _, warn = rep.summary().partition("\nWarnings:\n")
         warnings = "".join(f"<li>{_esc(w)}</li>" for w in rep.warnings) or "<li>none</li>"
         table = rep.table.round(3).to_html(classes="own-data", border=0)
         return (head + f"<p>{_esc(text)}</p><p><b>Warnings</b></p><ul>{warnings}</ul>"
                 f"<p>The fit took {rep.seconds:.3f} s.</p>"
-                f"<div style='max-height:260px; overflow:auto'>{table}</div>")
+                f"<div style='max-height:260px; overflow:auto' tabindex='0' role='region' aria-label='table of groups'>{table}</div>")
 
     def save(self, path=EXPORT):
         """Write the current table to ``path`` (CSV); returns the path, or None with nothing fitted."""
@@ -269,7 +285,7 @@ class OwnDataPanel(Panel):
         try:
             frame = source if isinstance(source, pd.DataFrame) else read_table(source, name=name)
         except ValueError as exc:
-            self.info.value = (f"<p style='color:{COLORS['highlight']}'><b>Not loaded.</b> {_esc(str(exc))}</p>"
+            self.info.value = (f"<p style='border-left:4px solid {COLORS['highlight']}; padding-left:6px'><b>Not loaded.</b> {_esc(str(exc))}</p>"
                                + self._html())
             return False
         self.data = frame

@@ -27,14 +27,17 @@ import numpy as np
 from scipy import special
 
 from ..intervals import prediction_interval, variance_parts
-from ..plots import COLORS, building, new_figure, set_arrows, arrows
+from ..accessible import axes_text, describe
+from ..plots import COLORS, HATCHES, building, new_figure, set_arrows, arrows
 from ..widgets import Choice, Panel, Slider
 
 
 SPEC = {
     "n": Slider(1, 50, 5, scale="int", label="your readings $n$"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 200.0, 100.0, scale="log", label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
     "g": Slider(2, 100, 10, scale="int", label=r"patients $g$ estimating $\mu$"),
     "new_reading": Choice(0, 1, 0, scale="int", label="predict", options=("the patient's mean", "a new reading"),
                           buttons=True),
@@ -82,8 +85,9 @@ def variance_parts_panel(**initial) -> Panel:
         ax_b.set(ylim=(0, 112), yticks=[0, 25, 50, 75, 100], ylabel="share of the prediction\nerror variance (%)",
                  xticks=x, title="where the uncertainty comes from")
         ax_b.set_xticklabels(ROWS, rotation=30, ha="right")
-        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.72, color=c, label=lab, edgecolor="white")
-                for k, (lab, c) in PARTS.items()}
+        # a dark edge (yellow on white needs one) and a hatch per part: told apart in greyscale too
+        bars = {k: ax_b.bar(x, np.zeros(x.size), width=0.72, color=c, label=lab, edgecolor="0.25", linewidth=0.6,
+                            hatch=HATCHES[f"{k}_part"]) for k, (lab, c) in PARTS.items()}
         totals = [ax_b.text(xi, 101, "", ha="center", va="bottom", fontsize=11) for xi in x]
         ax_b.text(-0.5, 108, "total variance:", ha="left", va="bottom", fontsize=11, color="0.3")
         fig.legend(handles=[bars[k] for k in PARTS], loc="outside lower center", ncols=3, frameon=False, fontsize=12)
@@ -121,8 +125,15 @@ def variance_parts_panel(**initial) -> Panel:
             lab.set_position((xi + 0.8, yi + 0.01 * hw_top))
         you.set_data([n], [Z95 * np.sqrt(total[-1])])          # on the chosen target's curve
 
+    def describe(n, sigma_b2, sigma_e2, g, new_reading):
+        target = SPEC["new_reading"].options[int(new_reading)]
+        return (f"Shares of the prediction variance from estimating μ, the patient's own deviation and a new "
+                f"reading's noise, per patient, for your n = {n}, σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}, "
+                f"g = {g} patients, predicting {target} (totals {', '.join(t.get_text() for t in totals)}); right, "
+                f"the 95% interval's half-width against n, falling as n grows.")
+
     moving = [*(r for c in bars.values() for r in c.patches), *totals, new_curve, mean_curve, named, *labels, you]
-    return Panel(fig, draw, SPEC, moving, name="variance_parts", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="variance_parts", describe=describe, initial=initial)
 
 
 CATERPILLAR_SPEC = {"level": Slider(0.5, 0.99, 0.95, step=0.01, label="interval level")}
@@ -185,7 +196,11 @@ def caterpillar_panel(fit=None, *, target: str = "group_mean", **initial) -> Pan
                          f"(n = {counts[small].min()}–{counts[small].max()}),\n"
                          f"{half[large].mean():.2f} for the 5 largest (n = {counts[large].min()}–{counts[large].max()})")
 
-    return Panel(fig, draw, CATERPILLAR_SPEC, [segs, readout], name="caterpillar", initial=initial)
+    def describe(level):
+        return (f"Caterpillar plot of {g} groups ordered by size: raw means and BLUPs with {level:.0%} intervals "
+                f"({level:g}) around the population mean; {readout.get_text()}".replace("\n", " "))
+
+    return Panel(fig, draw, CATERPILLAR_SPEC, [segs, readout], name="caterpillar", describe=describe, initial=initial)
 
 
 def coverage_figure(results: dict, n, sigma_b2, sigma_e2, groups, *, level: float = 0.95):
@@ -212,4 +227,8 @@ def coverage_figure(results: dict, n, sigma_b2, sigma_e2, groups, *, level: floa
             ax.errorbar(mids + 0.06 * k, res.by_band["coverage"], yerr=2 * res.by_band["se"], fmt="o", ms=8,
                         color=c, capsize=4, label=f"simulated: {label} (overall {res.overall:.3f})")
         ax.legend(loc="lower left", frameon=False, fontsize=11)
+    overall = ", ".join(f"{label} {res.overall:.3f}" for label, res in results.items())
+    describe(fig, f"Coverage of {level:.0%} intervals against how far the true effect lies from the mean, {groups} "
+                  f"groups of n = {n}, σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}: high near the mean, low far from it "
+                  f"(overall {overall}). {axes_text(fig)}")
     return fig, ax

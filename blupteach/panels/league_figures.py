@@ -25,6 +25,7 @@ from scipy import special
 
 from ..funnel import funnel_limits, outside_funnel
 from ..ranking import flag_unusual, league_table
+from ..accessible import axes_text, describe
 from ..plots import COLORS, arrows, building, new_figure, readout, set_arrows
 from ..widgets import Choice, Panel, Slider
 
@@ -133,8 +134,14 @@ def league_table_panel(fits: dict | None = None, *, mark=("48", "54"), **initial
                 name.set_position((x, rows[r]))
                 name.set_horizontalalignment(ha)
 
+    def describe(level, intake):
+        flagged = "; ".join(f"{SIDES[key][0]}: {art[key][2].get_text()} flagged" for key in art)
+        return (f"League tables of {g} schools, {SPEC['intake'].options[int(intake)]}, with {level:.1%} intervals "
+                f"(level {level:g}): raw means beside BLUPs, schools whose interval excludes the average flagged "
+                f"({flagged}).")
+
     moving = [a for key in art for a in (*art[key][:3], *art[key][6])]
-    return Panel(fig, draw, SPEC, moving, name="league_table", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="league_table", describe=describe, initial=initial)
 
 
 def funnel_figure(fits: dict, *, levels=(0.95, 0.998)):
@@ -174,6 +181,10 @@ def funnel_figure(fits: dict, *, levels=(0.95, 0.998)):
         axes[0].set_ylim(-2.6, 2.6)
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False, fontsize=11)
+    sizes = ", ".join(f"{label}: {len(league_table(fit))} schools" for label, fit in fits.items())
+    describe(fig, f"Funnel plots of each school's raw difference from the average against its pupils ({sizes}), with "
+                  f"common-effect and random-effects limits at {levels[0]:.1%} and {levels[1]:.1%}; schools outside "
+                  f"the random-effects {levels[1]:.1%} limits marked. {axes_text(fig)}")
     return fig, axes
 
 
@@ -199,4 +210,8 @@ def rank_interval_figure(intervals: dict, *, mark=()):
             ax.plot([1, len(ri)], [1, len(ri)], color=COLORS["complete_pooling"], lw=1, ls=":")
             ax.set(xlabel="schools, ordered by median rank", title=title, ylim=(len(ri) + 1, 0))
         axes[0].set_ylabel("rank: interval and median\n(1 = highest)")
+    widths = ", ".join(f"{title}: median width {float((ri['upper'] - ri['lower']).median()):.0f} ranks"
+                       for title, ri in intervals.items())
+    describe(fig, f"Simulated rank intervals of {len(next(iter(intervals.values())))} schools ordered by median rank "
+                  f"({widths}); marked: {', '.join(sorted(mark)) or 'none'}. {axes_text(fig)}")
     return fig, axes

@@ -26,6 +26,7 @@ import numpy as np
 from ..oneway import shrinkage_weight
 from matplotlib.collections import LineCollection
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, arrows, building, new_figure, segments, set_arrows
 from ..pooling import score_pooling
 from ..simulate import StandardDraws
@@ -35,8 +36,10 @@ from ..widgets import Panel, Slider
 # defaults 25 and 100 exactly on that grid, so the browser shows 25, not 25.1.
 SPEC = {
     "n": Slider(1, 30, 4, scale="int", label="typical readings $n$ (patients get n/4 … 2n)"),
-    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 100.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
 }
 
 MU = 100.0        # population mean of the biomarker
@@ -126,8 +129,14 @@ def pooling(**initial) -> Panel:
         w = shrinkage_weight(sizes, sigma_b2, sigma_e2)
         readout.set_text("readings " + ", ".join(map(str, sizes)) + ":  w " + ", ".join(f"{v:.2f}" for v in w))
 
+    def describe(n, sigma_b2, sigma_e2):
+        return (f"Complete, no and partial pooling of simulated patients with typical n = {n} readings, "
+                f"σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}: own means with arrows to their BLUPs beside the true "
+                f"means and the one complete-pooling line; below, each method's squared error relative to no "
+                f"pooling by patient size ({readout.get_text()}).")
+
     moving = [grand, truth, segs, own, blups, readout, cp, cp_up, pp, *cp_top]
-    return Panel(fig, draw, SPEC, moving, name="pooling", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="pooling", describe=describe, initial=initial)
 
 
 def raw_to_pooled_figure(x, raw, pooled, *, mu=None, truth=None, truth_label="true mean", xlabel="", ylabel="",
@@ -156,6 +165,9 @@ def raw_to_pooled_figure(x, raw, pooled, *, mu=None, truth=None, truth_label="tr
                     label=truth_label)
         ax.set_xscale(xscale)   # after the data: a log axis needs positive data to set its limits
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0 if not title else 1.08), ncols=2, frameon=False)
+    mu_text = f", complete pooling at {mu:.3g}" if mu is not None else ""
+    describe(fig, f"{x.size} groups: own means from {raw.min():.3g} to {raw.max():.3g}, each joined to its partial-"
+                  f"pooling prediction, from {pooled.min():.3g} to {pooled.max():.3g}{mu_text}. {axes_text(fig)}")
     return fig, ax
 
 
@@ -190,4 +202,7 @@ def pooling_se_figure(n, raw, raw_se, pooled, pooled_se, *, mu=None, xlabel="", 
         if xscale == "log":
             axes[0].set_xlim(n.min() / 1.4, n.max() * 1.4)   # whole markers at both ends
             axes[0].xaxis.set_major_formatter("{x:g}")
+    describe(fig, f"{n.size} groups of {n.min():g} to {n.max():g}: left, own means ± 1 SE (SE {raw_se.min():.2g} to "
+                  f"{raw_se.max():.2g}); right, partial-pooling predictions ± 1 SE ({pooled_se.min():.2g} to "
+                  f"{pooled_se.max():.2g}), on the same scales. {axes_text(fig)}")
     return fig, axes

@@ -37,7 +37,8 @@ from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from ..datasets import load, load_counties
 from ..funnel import funnel_limits, outside_funnel
 from ..oneway import partial_pooling, shrinkage_weight
-from ..plots import COLORS, arrows, building, new_figure, set_arrows
+from ..accessible import axes_text, describe
+from ..plots import COLORS, DIVERGING, arrows, building, new_figure, set_arrows
 from ..smallarea import eb_rates
 from ..widgets import Panel, Slider
 
@@ -47,8 +48,8 @@ CENTRE = 2.0214449                # the state's rate m 1974-78 per 1,000 (spdep'
 TOP = 6.0                         # rates above it (Anson 9.6, Northampton 6.3 raw) get the over colour
 # diverging, colour-blind safe, one scale for both maps; its darkest 10% at each end left out, so that
 # the over colour (the darkest brown) stands apart from the 6-per-1,000 orange and the zeros' purple
-CMAP = ListedColormap(colormaps["PuOr_r"](np.linspace(0.1, 0.9, 256)), name="PuOr_r_over").with_extremes(
-    over=colormaps["PuOr_r"](1.0))
+CMAP = ListedColormap(colormaps[DIVERGING](np.linspace(0.1, 0.9, 256)), name=f"{DIVERGING}_over").with_extremes(
+    over=colormaps[DIVERGING](1.0))
 NORM = TwoSlopeNorm(CENTRE, vmin=0.0, vmax=TOP)           # 0 .. m .. 6 per 1,000 onto the map's two halves
 OUTER = 0.998                     # Spiegelhalter's (2005) outer funnel limits, about 3 standard errors
 SPAN = 1000.0                     # the slider runs from Marshall's a / SPAN to a * SPAN
@@ -153,8 +154,13 @@ def risk_map_panel(**initial) -> Panel:
         curve.set_data(BIRTHS_GRID, shrinkage_weight(BIRTHS_GRID, sigma_b2 / PER**2, rates.m))
         spread.set_text(f"{eb.std():.2f}")
 
+    def describe(sigma_b2):
+        return (f"North Carolina SIDS rates per 1,000 births, 1974-78, raw and smoothed at σ_b² = {sigma_b2:.3g} "
+                f"(per 1,000)² on one colour scale centred on the state rate {PER * rates.m:.2f}; the smoothed map's "
+                f"SD is {spread.get_text()} per 1,000. Below, each county's weight w against births.")
+
     moving = [eb_map, eb_borders, curve, dots, spread]
-    return Panel(fig, draw, spec, moving, name="risk_map", initial=initial)
+    return Panel(fig, draw, spec, moving, name="risk_map", describe=describe, initial=initial)
 
 
 def rate_births_figure(rates, *, label: int = 3):
@@ -175,6 +181,9 @@ def rate_births_figure(rates, *, label: int = 3):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(6, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
         ax.legend(loc="upper right", frameon=False)
+    describe(fig, f"{len(t)} counties' raw SIDS rates ({raw.min():.2f} to {raw.max():.2f} per 1,000) against births, "
+                  f"each joined to its smoothed rate ({eb.min():.2f} to {eb.max():.2f}); the smallest counties move "
+                  f"most toward the state rate {PER * rates.m:.2f}. {axes_text(fig)}")
     return fig, ax
 
 
@@ -208,4 +217,7 @@ def rate_funnel_figure(rates, *, level: float = 0.95, outer: float = OUTER):
             ax.annotate(t.index[i], (n[i], raw[i]), xytext=(7, 0), textcoords="offset points", va="center",
                         fontsize=11, color=COLORS["highlight"])
         ax.legend(loc="upper right", frameon=False, fontsize=11)
+    named = ", ".join(map(str, t.index[outside])) or "none"
+    describe(fig, f"Funnel plot: {len(t)} counties' raw rates against births, with {pct} limits for every county alike "
+                  f"and for counties that differ; outside the latter: {named}. {axes_text(fig)}")
     return fig, ax

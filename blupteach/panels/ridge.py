@@ -19,13 +19,16 @@ import numpy as np
 
 from ..mixed.henderson import mme
 from ..penalized import indicator_design, ridge_path
+from ..accessible import axes_text, describe
 from ..plots import COLORS, building, new_figure
 from ..widgets import Panel, Slider
 
 SPEC = {
     "lam": Slider(0.01, 1000.0, 1.0, scale="log", step=0.02, label=r"penalty $\lambda$"),
-    "sigma_b2": Slider(0.5, 50.0, 4.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 100.0, 16.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(0.5, 50.0, 4.0, scale="log", step=0.02, label=r"between $\sigma_b^2$",
+                         words="between-group variance"),
+    "sigma_e2": Slider(1.0, 100.0, 16.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-group noise variance"),
 }
 
 N_PER = np.array([1, 2, 3, 5, 8, 12, 20, 30])   # observations per group
@@ -104,8 +107,15 @@ def penalized(**initial) -> Panel:
         gap = np.abs(b_lam - h.b_hat).max()
         readout.set_text(f"λ = {lam:.4g}\nσ_ε²/σ_b² = {lam_star:.3g}\nmax |ridge − BLUP|\n    = {gap:.2g}")
 
+    def describe(lam, sigma_b2, sigma_e2):
+        gap = readout.get_text().split("=")[-1].strip()
+        return (f"The ridge solution path of the group effects against the penalty λ, marked at your λ = {lam:g} "
+                f"and at λ = σ_ε²/σ_b² = {sigma_e2 / sigma_b2:.3g} (σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}), "
+                f"where it lands on the BLUPs; largest gap between ridge and BLUP now {gap}. Right: own means, "
+                f"ridge estimates and BLUPs per group.")
+
     moving = [lam_line, star_line, dots, stars, mu_line, ridge_pts, blup_pts, readout]
-    return Panel(fig, draw, SPEC, moving, name="penalized", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="penalized", describe=describe, initial=initial)
 
 
 def cv_figure(cv, lam_reml: float, *, title: str = "choosing λ from the data"):
@@ -139,6 +149,8 @@ def cv_figure(cv, lam_reml: float, *, title: str = "choosing λ from the data"):
         ax.set(xscale="log", xlabel=r"penalty $\lambda$ (log scale)", ylabel="held-out mean squared error",
                title=title)
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False, fontsize=11)
+    describe(fig, f"Cross-validated error against λ, lowest {mse.min():.3g}; cross-validation picks λ = {cv.lam_cv:.3g}, "
+                  f"REML λ = {lam_reml:.3g}. {axes_text(fig)}")
     return fig, ax
 
 
@@ -166,4 +178,7 @@ def bias_variance_figure(table, lam_blup: float):
         ax.set(xscale="log", xlabel=r"penalty $\lambda$ (log scale)", ylabel="per group, averaged",
                title="the bias–variance trade")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, fontsize=11)
+    best = lam[keep][np.argmin(mse[keep])]
+    describe(fig, f"Bias² rising and variance falling with λ; their sum, the MSE, is lowest ({mse[keep].min():.3g}) "
+                  f"near λ = {best:.3g}, the BLUP's λ = {lam_blup:.3g}. {axes_text(fig)}")
     return fig, ax

@@ -19,8 +19,10 @@ from ..widgets import Panel, Slider
 # defaults 25 and 100 exactly on that grid, so the browser shows 25, not 25.1.
 SPEC = {
     "n": Slider(1, 50, 5, scale="int", label="readings $n$"),
-    "sigma_b2": Slider(1.0, 400.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$"),
-    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$"),
+    "sigma_b2": Slider(1.0, 400.0, 25.0, scale="log", step=0.02, label=r"between $\sigma_b^2$",
+                         words="between-patient variance"),
+    "sigma_e2": Slider(1.0, 400.0, 100.0, scale="log", step=0.02, label=r"noise $\sigma_\varepsilon^2$",
+                         words="within-patient noise variance"),
 }
 
 MU = 100.0         # population mean of the biomarker
@@ -88,5 +90,12 @@ def shrinkage_weight(**initial) -> Panel:
             label.set_position(((x + RAW_MEAN) / 2, y + 0.22))
             label.set_text(f"w = {wk:.2f}")
 
+    def describe(n, sigma_b2, sigma_e2):
+        w_a, w_b, w_you = weight(np.array([*PATIENTS.values(), n], dtype=float), sigma_b2, sigma_e2)
+        return (f"Left: the shrinkage weight w against readings n for σ_b² = {sigma_b2:g}, σ_ε² = {sigma_e2:g}; "
+                f"Alice (n = 2) at w = {w_a:.2f}, Bob (n = 20) at {w_b:.2f}, you (n = {n}) at {w_you:.2f}. "
+                f"Right: arrows from the same own mean {RAW_MEAN:g} to each BLUP, pulled toward μ = {MU:g}, "
+                f"hardest for Alice.")
+
     moving = [curve, named, *name_labels, you, readout, segs, raw, blups, *w_labels]
-    return Panel(fig, draw, SPEC, moving, name="shrinkage_weight", initial=initial)
+    return Panel(fig, draw, SPEC, moving, name="shrinkage_weight", describe=describe, initial=initial)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..accessible import axes_text, describe
 from ..plots import COLORS, building, new_figure
 from ..shrinkage_2d import own_lines
 
@@ -74,6 +75,9 @@ def shrinkage_2d_figure(own, blup, centre, Sigma, *, labels=None, marked=(), xla
         ax.set_aspect(sd[0] / sd[1])                 # one SD of each effect is as long on screen
         ax.set(xlabel=xlabel, ylabel=ylabel)
         fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize=11)
+    describe(fig, f"{len(own)} individuals' own lines ({xlabel}, {ylabel}) with arrows to their BLUPs, which follow "
+                  f"the fitted covariance ellipses around the population line ({centre[0]:.3g}, {centre[1]:.3g}) "
+                  f"rather than running straight to it. {axes_text(fig)}")
     return fig, ax
 
 
@@ -114,4 +118,6 @@ def subject_lines_figure(fit, data, *, t: str, group: str, ncols: int = 5, figsi
                                                                       "partial_pooling")]
         fig.legend(handles, ["complete pooling", "no pooling (own line)", "partial pooling (BLUP)"],
                    loc="outside upper center", ncols=3, frameon=False, fontsize=12)
+    describe(fig, f"One small plot per individual ({len(levels)}: {', '.join(map(str, levels[:3]))}, …): readings of "
+                  f"{y} against {t} with the complete-pooling, own and partial-pooling (BLUP) lines. {axes_text(fig)}")
     return fig, axes

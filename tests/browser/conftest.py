@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))   # labdriver, slides
+import build_html  # noqa: E402
+import handout  # noqa: E402
 import labdriver as ld  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))          # tests/: _notebook_runs
+from _notebook_runs import SITE, execute, write_site_page  # noqa: E402
 
 ARTIFACTS = ld.ROOT / "build" / "browser"
 
@@ -39,6 +44,21 @@ def browser_context(playwright_session, chromium):
     with ld.open_browser(playwright_session, chromium) as context:
         context.set_default_timeout(60_000)
         yield context
+
+
+@pytest.fixture(scope="session")
+def site():
+    """``build/test-site/`` served on 127.0.0.1: a page per lesson (none older than its lesson or the
+    exporter settings; the notebook part of ``make test`` wrote them) and MathJax beside them;
+    yields the base URL.  Read offline (test_offline_site.py) and audited (test_accessibility.py)."""
+    settings = max(p.stat().st_mtime for p in (build_html.CONFIG, *build_html.TEMPLATES.rglob("*.j2")))
+    for lesson in LESSONS:
+        page = SITE / f"{lesson.stem}.html"
+        if not page.is_file() or page.stat().st_mtime < max(lesson.stat().st_mtime, settings):
+            write_site_page(execute(lesson), lesson)
+    build_html.copy_mathjax(SITE)
+    with handout.serve(SITE) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,14 @@ def test_lecture_slides_drag_slider(browser_context, voila_slides):
         assert page.evaluate("() => location.hash") == f"#/{index}", "the drag changed the slide"
         if LECTURE.name.startswith("02_"):
             assert ["w→1"] in read_heading_math(page), "lesson 02's heading formula w → 1 is not on its slides"
+        # the keyboard (issue 18): the slide says how, and an arrow on the focused slider moves it, not the slide
+        assert "Tab" in page.locator(".bt-keys").inner_text(), "the slides do not say how to move a slider by keyboard"
+        handle.focus()
+        figure.evaluate(ld.JS_ARM)
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(ld.JS_CHANGED, arg=figure.element_handle(), polling="raf", timeout=15_000)
+        assert slider.locator(".widget-readout").inner_text() != readout1, "ArrowLeft on the slider left its readout"
+        assert page.evaluate("() => location.hash") == f"#/{index}", "an arrow key on a focused slider changed the slide"
         assert not foreign, f"the slides fetched from other hosts (a CDN?): {foreign}"
         assert not errors, f"browser console errors on the slides: {errors}"
     except BaseException:

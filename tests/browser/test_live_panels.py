@@ -9,6 +9,12 @@ each slider of each panel and check that
 * nothing says "Error displaying widget" / "Click to show javascript error",
 * the browser console logged no error.
 
+Keyboard (issue 18): on the first slider of each lesson, Tab moves the focus onto the slider's
+handle and an arrow key changes the figure, with no mouse.  Accessibility: one lesson
+(``AXE_LESSON``), once its sliders have moved, is audited with axe-core over its own content
+(rendered prose and outputs, ``axe_audit.LAB_CONTENT``): no violation of impact "critical" or
+"serious" (every slider named, contrast, images described).
+
 Each dropdown of a panel (an ipywidgets ``Dropdown``: lesson 07's subject, lesson 11's columns)
 is driven the same way: choose another option, then the first one again; each choice must
 change the canvas pixels and leave no traceback in the panel's cell.  A figure counts as a
@@ -20,8 +26,12 @@ nbval and shows a dead or blank figure to a learner.
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import pytest
 
+import axe_audit as ax
 import labdriver as ld
 
 pytestmark = pytest.mark.browser
@@ -29,6 +39,7 @@ pytestmark = pytest.mark.browser
 # Lesson 11 runs in test_own_data_upload.py, which drives its dropdowns after an upload:
 # running it here too cost a minute of make test for nothing more.
 LESSONS = [p for p in ld.panel_lessons() if p.stem != "11_your_own_data"]
+AXE_LESSON = "02_shrinkage_weight"    # the lesson audited with axe-core in JupyterLab (two panels, six sliders)
 
 
 def _move_and_check(lab, figure, slider, where: str) -> float:
@@ -47,6 +58,37 @@ def _move_and_check(lab, figure, slider, where: str) -> float:
     assert readout1 != readout0, (f"{where}: the readout label stayed {readout0!r} after {key} "
                                   f"(aria-valuenow {value0} → {value1})")
     return ms
+
+
+def tab_and_arrow(lab, figure, slider, where: str) -> float:
+    """Tab onto ``slider``'s handle (from the slider's own box), press an arrow: the figure must change. Returns ms."""
+    handle = slider.locator(".noUi-handle[role=slider]").first
+    slider.evaluate("el => { el.tabIndex = -1; el.focus(); }")      # a start just before the handle
+    lab.page.keyboard.press("Tab")
+    slider.evaluate("el => el.removeAttribute('tabindex')")
+    assert handle.evaluate("h => h === document.activeElement"), (
+        f"{where}: Tab did not move the focus onto the slider's handle (a keyboard user cannot reach it)")
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    figure.evaluate(ld.JS_ARM)
+    lab.page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    try:
+        changed = lab.page.wait_for_function(ld.JS_CHANGED, arg=figure.element_handle(), polling="raf", timeout=15_000)
+    except Exception as exc:   # playwright's TimeoutError
+        pytest.fail(f"{where}: an arrow key on the Tab-focused slider did not change the figure within 15 s "
+                    f"({type(exc).__name__})")
+    return float(changed.json_value())
+
+
+def audit_lab(lab, nb_path: str) -> None:
+    """axe-core over the notebook's own content in JupyterLab: no critical or serious violation."""
+    why = ax.missing_axe()
+    if why and os.environ.get("CI") != "true":     # a laptop without npm: say so, drive the sliders anyway
+        warnings.warn(f"the axe-core audit of {nb_path} in JupyterLab was NOT run: {why}")
+        return
+    assert why is None, why
+    found = ax.audit(lab.page, ax.LAB_CONTENT)
+    print(f"axe-core in JupyterLab, {nb_path}, elements by impact: {ax.by_impact(found)}")
+    assert not ax.blocking(found), f"{nb_path} in JupyterLab:\n" + "\n".join(ax.blocking(found))
 
 
 def cell_traceback(lab, figure) -> str:
@@ -79,8 +121,13 @@ def _drive_dropdown(lab, figure, select, where: str) -> list[float]:
             choose_and_check(lab, figure, select, index0, where + " (back)")]
 
 
-def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
-    """Open, run all, and drive every slider and dropdown of every panel of one notebook."""
+def check_notebook_live(lab, nb_path: str, min_figures: int = 1, *, keyboard: bool = False,
+                        audit: bool = False) -> list[float]:
+    """Open, run all, and drive every slider and dropdown of every panel of one notebook.
+
+    ``keyboard``: the first slider is also reached with Tab and moved by an arrow key;
+    ``audit``: axe-core checks the notebook's content at the end (:func:`audit_lab`).
+    """
     lab.open(nb_path)
     lab.run_all()
     assert not lab.widget_errors(), f"{nb_path}: the page shows {lab.widget_errors()}"
@@ -95,6 +142,9 @@ def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
         sliders, dropdowns = lab.sliders(fig), lab.dropdowns(fig)
         if sliders.count() or dropdowns.count():
             with_controls += 1
+        if keyboard and sliders.count():
+            latencies.append(tab_and_arrow(lab, fig, sliders.first, f"{nb_path} figure {i} slider 0 (keyboard)"))
+            keyboard = False
         for j in range(sliders.count()):
             latencies.append(_move_and_check(lab, fig, sliders.nth(j), f"{nb_path} figure {i} slider {j}"))
         for j in range(dropdowns.count()):
@@ -102,12 +152,15 @@ def check_notebook_live(lab, nb_path: str, min_figures: int = 1) -> list[float]:
     assert with_controls >= 1, f"{nb_path}: no figure has sliders or dropdowns next to it (expected a live panel)"
     assert not lab.widget_errors(), f"{nb_path}: after moving sliders and dropdowns the page shows {lab.widget_errors()}"
     assert not lab.errors, f"{nb_path}: browser console errors: {lab.errors}"
+    assert not keyboard, f"{nb_path}: no slider to reach with the keyboard"
+    if audit:
+        audit_lab(lab, nb_path)
     return latencies
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_panels_live(lab, lesson):
-    check_notebook_live(lab, str(lesson.relative_to(ld.ROOT)))
+    check_notebook_live(lab, str(lesson.relative_to(ld.ROOT)), keyboard=True, audit=lesson.stem == AXE_LESSON)
 
 
 def test_every_package_panel_live(lab):

@@ -21,7 +21,7 @@ import pytest
 
 import build_html
 import handout
-from _notebook_runs import SITE, execute, write_site_page
+from _notebook_runs import SITE
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +52,6 @@ JS_CODE_CELLS = """() => [...document.querySelectorAll('.jp-CodeCell')].map(c =>
 TEX_LEFT = re.compile(r"\$|\\[A-Za-z]+|\\[(\[]")
 # how many lessons make test prints (each adds ~2 s); make pdf prints them all with the same code
 PRINTED = [p for p in LESSONS if p.name.startswith(("02_", "11_"))] or LESSONS[:1]
-
-
-@pytest.fixture(scope="module")
-def site():
-    """``build/test-site/`` served on 127.0.0.1: a page per lesson (none older than its lesson or the
-    exporter settings) and MathJax beside them; yields the base URL."""
-    settings = max(p.stat().st_mtime for p in (build_html.CONFIG, *build_html.TEMPLATES.rglob("*.j2")))
-    for lesson in LESSONS:
-        page = SITE / f"{lesson.stem}.html"
-        if not page.is_file() or page.stat().st_mtime < max(lesson.stat().st_mtime, settings):
-            write_site_page(execute(lesson), lesson)
-    build_html.copy_mathjax(SITE)
-    with handout.serve(SITE) as base:
-        yield base
 
 
 @pytest.fixture
