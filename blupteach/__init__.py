@@ -41,7 +41,8 @@ not causation), :mod:`.shrinkage_2d` and :mod:`.prognosis` (intercepts and slope
 (relationships and the animal model), :mod:`.ranking` and :mod:`.funnel` (league tables,
 rank intervals, control limits), :mod:`.report` (your own data in one call),
 :mod:`.simulate` (every random draw), :mod:`.datasets`; drawing lives apart in
-:mod:`.plots`, :mod:`.widgets` and :mod:`.panels`, loaded only when first used.
+:mod:`.plots`, :mod:`.widgets` and :mod:`.panels`, loaded only when first used, with
+:mod:`.accessible` (text alternatives for figures, spoken names for sliders).
 """
 
 from . import datasets   # panels, plots, widgets: loaded on first use (__getattr__ below)

@@ -39,9 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))     # slides_metadata: one rule for "this cell builds a live panel"
 from slides_metadata import PANEL_CALL, cell_source  # noqa: E402
 
+from blupteach.accessible import PLACEHOLDER  # nbconvert's alt for an image without one  # noqa: E402
+
 LESSONS = ROOT / "lessons"
 SITE = ROOT / "build" / "test-site"   # lessons' pages of their second run, for the browser part
-PLACEHOLDER = "No description has been provided for this image"   # nbconvert's alt for an image without one
 TIMEOUT = 600   # seconds per cell, as nbval's --nbval-cell-timeout in pyproject.toml
 
 SANITIZE = [
