@@ -52,7 +52,7 @@ def site():
     exporter settings; the notebook part of ``make test`` wrote them) and MathJax beside them;
     yields the base URL.  Read offline (test_offline_site.py) and audited (test_accessibility.py)."""
     settings = max(p.stat().st_mtime for p in (build_html.CONFIG, *build_html.TEMPLATES.rglob("*.j2")))
-    for lesson in LESSONS:
+    for lesson in build_html.lessons():
         page = SITE / f"{lesson.stem}.html"
         if not page.is_file() or page.stat().st_mtime < max(lesson.stat().st_mtime, settings):
             write_site_page(execute(lesson), lesson)
