@@ -39,8 +39,22 @@ lab: venv
 # exercises, then the browser tests.
 test: venv bwrap-if-ci
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not hub" $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory test-browser-if-possible
-	@$(MAKE) --no-print-directory test-hub-if-possible
+	@$(MAKE) --no-print-directory test-tools
+	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-browser-if-possible test-hub-if-possible
+
+# The browser tests and the hub test run side by side: each keeps about one core busy (they wait
+# on kernels and pages), so together they take the time of the longer one.  What they install
+# is installed first, one thing at a time (apt, npm, pip into .venv), so that no install runs
+# under a test that is using it.  In CI chromium and npm come from apt here.
+.PHONY: test-tools
+test-tools: venv
+	@if [ "$$CI" = "true" ]; then \
+	  [ -x "$(CHROMIUM)" ] || { echo "CI: installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  command -v npm >/dev/null || { echo "CI: installing npm (reveal.js, MathJax, axe-core, the hub's proxy)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; \
+	fi; \
+	if command -v npm >/dev/null; then $(MAKE) --no-print-directory node-packages hub-tools; fi
 
 # The package alone: no notebooks, no browser, no install into a fresh venv.
 test-unit: venv
