@@ -50,6 +50,12 @@ JS_HEADING_MATH = """() => [...document.querySelectorAll(
   })))"""
 
 
+# Voilà 0.5's page calls window.voila_heartbeat before its own script defining it has run when the
+# machine is busy (seen in CI with the hub test beside it, and on main's own template under load):
+# Voilà's race, not the course's; every other page error still fails the test.
+VOILA_HEARTBEAT_RACE = "voila_heartbeat is not a function"
+
+
 def read_heading_math(page) -> list[list[str]]:
     """Each slide heading's formulas as shown, a list per heading; fails on a glyph in another case."""
     headings = page.evaluate(JS_HEADING_MATH)
@@ -94,7 +100,7 @@ def test_lecture_slides_drag_slider(browser_context, voila_slides):
     page = browser_context.new_page()
     errors, foreign = [], []
     page.on("console", lambda m: errors.append(f"console.error: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("pageerror", lambda exc: None if VOILA_HEARTBEAT_RACE in str(exc) else errors.append(f"pageerror: {exc}"))
     page.on("request", lambda r: None if r.url.startswith((voila_slides.base, "blob:", "data:"))
             else foreign.append(r.url))
     try:

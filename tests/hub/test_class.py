@@ -14,7 +14,7 @@ every student server ``jupyterhub-singleuser`` from the course ``.venv``):
    (one student had handed in early, and their server was killed mid-lesson: they logged in
    again and ran the lesson on a new server);
 3. ``exercises/collect.py`` (``make collect``) collects the homes and ``exercises/grade.py``
-   (``make grade``) grades them, 60 s per notebook, two at a time, while the lecturer pushes a
+   (``make grade``) grades them, 45 s per notebook, two at a time, while the lecturer pushes a
    fix to lesson 00 and every student follows the link again.
 """
 
@@ -45,7 +45,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.filterwarnings("ignore::DeprecationWa
 EXERCISE = "02_shrinkage_weight"
 ANSWER_TAG = "otter_assign_solution_cell"
 FIX = "Fixed by the lecturer after the first lecture."
-GRADE_TIMEOUT = 60
+GRADE_TIMEOUT = 45   # s per notebook: a solution takes 4-9 s alone, up to 23 s on 2 busy cores (as test_grading_sandbox)
 # who hands in what: half the class the solution, some the typical mistake, some nothing, two faults
 ROLES = {"s01": "forever", "s02": "solution", "s03": "solution", "s04": "solution", "s05": "solution",
          "s06": "solution", "s07": "mistake", "s08": "mistake", "s09": "blank", "s10": "not_a_notebook"}
