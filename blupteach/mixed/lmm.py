@@ -276,14 +276,14 @@ def _fit_general(des, reml, x0, bounds, lower):
 
     # optimise in the evaluator's own θ order, so a formula's term order cannot change the path;
     # one column per level in every block (crossed, nested intercepts; known K): analytic gradient
-    def dev(t):
+    def deviance(t):
         return ev.solve(t, reml)
 
-    def dev_grad(t):
+    def deviance_and_gradient(t):
         return ev.solve(t, reml, grad=True)
 
-    theta_g = _optimise(dev_grad if ev.scalar else dev, dev, x0[perm], [bounds[i] for i in perm],
-                        ev.scalar, lower[perm])
+    theta_g = _optimise(deviance_and_gradient if ev.scalar else deviance, deviance, x0[perm],
+                        [bounds[i] for i in perm], ev.scalar, lower[perm])
     theta = np.empty_like(theta_g)
     theta[perm] = theta_g
     dev = ev.solve(theta_g, reml, keep=True)
