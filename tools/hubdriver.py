@@ -23,7 +23,7 @@ import time
 import urllib.parse as up
 from pathlib import Path
 
-from labdriver import ROOT, free_port   # its sibling in tools/
+from labdriver import ROOT, free_port, log_tail   # its sibling in tools/
 
 HUB_DIR = ROOT / "hub"
 PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -144,9 +144,16 @@ class Hub:
         raise TimeoutError(f"the hub still lists {name}'s server {timeout:.0f} s after it died")
 
     def tail(self, n: int = 60) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
-        return ""
+        return log_tail(self.log, n)
+
+    def trouble(self, n: int = 40) -> str:
+        """The hub's and the servers' last ``n`` warnings and errors, without the routine ones
+        (untrusted notebooks, the XSRF check skipped for the test's plain HTTP client)."""
+        routine = ("is not trusted", "Skipping XSRF check", "No session ID specified")
+
+        def keep(line: str) -> bool:
+            return (line.startswith(("[W ", "[E ", "[C ")) or "Traceback" in line) and not any(r in line for r in routine)
+        return log_tail(self.log, n, keep=keep)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -270,7 +277,9 @@ class Student:
     def kernel(self, notebook: str, *, timeout: float = 300.0):
         """A kernel session on ``notebook`` (as opening it in JupyterLab makes one): a ``KernelChannel``.
 
-        The session is deleted on exit unless the server is gone.
+        The websocket URL carries the channel's ``session_id``, as JupyterLab's does, so that a
+        reconnect gets the messages sent meanwhile.  The session is deleted on exit unless the
+        server is gone.
         """
         import websocket
 
@@ -280,10 +289,14 @@ class Student:
                                                      "kernel": {"name": "python3"}}).json()
         ws_url = self.base.replace("http://", "ws://") + f"/api/kernels/{session['kernel']['id']}/channels"
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        ws = websocket.create_connection(ws_url, timeout=60, header=[f"Cookie: {cookie}"])
+
+        def connect(session_id: str):
+            return websocket.create_connection(f"{ws_url}?session_id={session_id}", timeout=60,
+                                               header=[f"Cookie: {cookie}"])
+        channel = KernelChannel(connect, timeout=timeout)
         try:
-            yield KernelChannel(ws, timeout=timeout)
+            yield channel
         finally:
-            ws.close()
+            channel.close()
             with contextlib.suppress(Exception):
                 self.api("DELETE", f"sessions/{session['id']}")

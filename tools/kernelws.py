@@ -8,15 +8,22 @@ sets its ``value``, as ipywidgets' frontend sends it) and wait for the figure's 
 The stand-in answers what ipympl's frontend answers: ``initialized`` when a canvas opens (so
 the kernel sends diffs, not data URLs) and a ``draw`` request with a ``draw`` (the full redraw
 a browser would ask for).  Shared by ``tests/hub/`` and ``benchmarks/bench_hub.py``.
+
+A dropped websocket is opened again, as JupyterLab does ("Kernel connecting…"): with the same
+``session_id`` in the URL, so the Jupyter server replays what the kernel sent while it was
+down (it buffers per kernel and session).  ``reconnects`` keeps when and why, for the report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import time
 import uuid
 from dataclasses import dataclass, field
+
+from websocket import WebSocketConnectionClosedException, WebSocketTimeoutException
 
 CANVAS_MODEL = "MPLCanvasModel"
 SLIDER_MODELS = ("IntSliderModel", "FloatSliderModel", "FloatLogSliderModel")
@@ -50,35 +57,68 @@ class Widget:
 class KernelChannel:
     """One kernel's websocket (``/api/kernels/<id>/channels``) and the widgets it opened.
 
-    ``ws`` is an open ``websocket.WebSocket``; ``timeout`` bounds every wait (seconds).
+    ``connect(session_id)`` opens the websocket (a ``websocket.WebSocket``) for this client's
+    session; it is called once here and again after the connection drops, at most
+    ``max_reconnects`` times.  ``timeout`` bounds every wait (seconds).
     """
 
-    def __init__(self, ws, *, timeout: float = 300.0):
-        self.ws, self.timeout = ws, timeout
+    def __init__(self, connect, *, timeout: float = 300.0, max_reconnects: int = 3):
+        self.connect, self.timeout, self.max_reconnects = connect, timeout, max_reconnects
         self.session = uuid.uuid4().hex
+        self.ws = connect(self.session)
+        self.reconnects: list[str] = []   # one line per dropped connection: when, why
         self.widgets: dict[str, Widget] = {}
         self.images = 0            # redraws received from any canvas
         self.last_image_at = 0.0
+        self._t0 = time.monotonic()
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def _reconnect(self, exc: Exception) -> None:
+        """Open the websocket again after ``exc`` dropped it (KernelError once the budget is spent)."""
+        why = f"{type(exc).__name__}: {exc}"
+        if len(self.reconnects) >= self.max_reconnects:
+            raise KernelError(f"no message from the kernel ({why}; {len(self.reconnects)} reconnects before: "
+                              f"{'; '.join(self.reconnects)})") from None
+        self.reconnects.append(f"{time.monotonic() - self._t0:.1f} s: {why}")
+        with contextlib.suppress(Exception):
+            self.ws.close()
+        time.sleep(0.5 * len(self.reconnects))
+        try:
+            self.ws = self.connect(self.session)
+        except Exception as err:  # noqa: BLE001  (the server is gone: say so)
+            raise KernelError(f"the kernel's websocket dropped ({why}) and did not open again "
+                              f"({type(err).__name__}: {err})") from None
 
     # -- sending -------------------------------------------------------------------------
     def _send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
         msg_id = uuid.uuid4().hex
         header = {"msg_id": msg_id, "msg_type": msg_type, "username": "student", "session": self.session,
                   "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "version": "5.3"}
-        self.ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content,
-                                 "channel": channel, "buffers": []}))
-        return msg_id
+        frame = json.dumps({"header": header, "parent_header": {}, "metadata": {}, "content": content,
+                            "channel": channel, "buffers": []})
+        while True:
+            try:
+                self.ws.send(frame)
+                return msg_id
+            except (OSError, WebSocketConnectionClosedException) as exc:
+                self._reconnect(exc)
 
     def _canvas_message(self, comm_id: str, kind: str) -> None:
         self._send("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"type": kind}}})
 
     # -- receiving -----------------------------------------------------------------------
     def _receive(self, deadline: float) -> dict:
-        self.ws.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            msg = decode(self.ws.recv())
-        except Exception as exc:   # websocket timeout or closed
-            raise KernelError(f"no message from the kernel ({type(exc).__name__}: {exc})") from None
+        while True:
+            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                msg = decode(self.ws.recv())
+                break
+            except (WebSocketTimeoutException, TimeoutError) as exc:
+                raise KernelError(f"no message from the kernel ({type(exc).__name__}: {exc})") from None
+            except (OSError, WebSocketConnectionClosedException) as exc:   # dropped: open it again
+                self._reconnect(exc)
         self._handle(msg)
         return msg
 

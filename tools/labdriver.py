@@ -123,6 +123,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def log_tail(path: Path, n: int = 40, *, keep=None) -> str:
+    """The last ``n`` lines of the log file ``path`` ("" if it cannot be read).
+
+    ``keep``, a predicate on a line, picks lines first (the warnings of a long log, say).
+    """
+    with contextlib.suppress(OSError):
+        lines = path.read_text(errors="replace").splitlines()
+        return "\n".join([ln for ln in lines if keep is None or keep(ln)][-n:])
+    return ""
+
+
 class Server:
     """JupyterLab (``kind='lab'``) or Voilà (``kind='voila'``) from ``.venv``, stopped on exit.
 
@@ -203,9 +214,7 @@ class Server:
         raise TimeoutError(f"{self.kind} did not answer within {self.timeout:.0f} s; log:\n{self.tail()}")
 
     def tail(self, n: int = 40) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
-        return ""
+        return log_tail(self.log, n)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -26,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -183,18 +184,25 @@ def run_round(work: Path) -> dict:
         grading = pool.submit(grade_round, hub.homes, work)   # while the class goes on
         push_fix(bare, branch, work)
         out["again"] = dict(zip(ROLES, pool.map(lambda s: pull_again(s, link), students)))
-        out["hub_log"] = hub.tail(200)
+        out["hub_log"] = hub.trouble(40) + "\n--- its last lines:\n" + hub.tail(30)
         out.update(grading.result())
     return out
 
 
 @pytest.fixture(scope="module")
 def hub_class(hub_tools, tmp_path_factory):
-    return run_round(tmp_path_factory.mktemp("hub"))
+    out = run_round(tmp_path_factory.mktemp("hub"))
+    for a in out["attended"]:       # JupyterLab reconnects too; not a failure, but worth seeing in the log
+        for r in (a.kernel.reconnects if a.kernel else []):
+            warnings.warn(f"{a.student.name}'s kernel websocket dropped and was opened again ({r})", stacklevel=1)
+    return out
 
 
 def _problems(hub_class) -> str:
-    return "\n".join(a.error for a in hub_class["attended"] if a.error) + "\n--- hub log:\n" + hub_class["hub_log"][-3000:]
+    """Each student's failure, every dropped websocket, and the hub log's warnings and last lines."""
+    errors = [a.error for a in hub_class["attended"] if a.error]
+    dropped = [f"{a.student.name} reconnected: {r}" for a in hub_class["attended"] if a.kernel for r in a.kernel.reconnects]
+    return "\n".join(errors + dropped) + "\n--- hub log, warnings and errors:\n" + hub_class["hub_log"][-5000:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,8 +226,7 @@ def test_every_student_server_has_the_overrides_file(hub_class):
 
 
 def test_lesson_02_runs_to_the_end_in_every_students_kernel(hub_class):
-    failed = [a.error for a in hub_class["attended"] if a.error]
-    assert not failed, "\n".join(failed) + "\n--- hub log:\n" + hub_class["hub_log"][-3000:]
+    assert not any(a.error for a in hub_class["attended"]), _problems(hub_class)
     for a in hub_class["attended"]:
         assert a.images > 0, f"{a.student.name}: lesson 02 ran but its live figures sent no picture"
 
