@@ -40,12 +40,25 @@ lab: venv
 test: venv bwrap-if-ci
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not hub" $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-tools
-	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-browser-if-possible test-hub-if-possible
+	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-side-live test-side-hub
 
-# The browser tests and the hub test run side by side: each keeps about one core busy (they wait
-# on kernels and pages), so together they take the time of the longer one.  What they install
-# is installed first, one thing at a time (apt, npm, pip into .venv), so that no install runs
-# under a test that is using it.  In CI chromium and npm come from apt here.
+# The last phase runs two jobs side by side, each keeping about one core busy (they wait on
+# kernels and pages): the live-panel browser tests (every lesson in JupyterLab, the lecture
+# slides), and the JupyterHub class test followed by the other browser tests (the static pages:
+# offline, axe-core; the lab settings).  One after the other they took make test past 20 min.
+# What they install is installed first, one thing at a time (apt, npm, pip into .venv), so that
+# no install runs under a test that is using it.  In CI chromium and npm come from apt here.
+BROWSER_LIVE := tests/browser/test_live_panels.py tests/browser/test_own_data_upload.py \
+                tests/browser/test_panel_fit.py tests/browser/test_lecture.py
+.PHONY: test-side-live test-side-hub
+test-side-live:
+	@$(MAKE) --no-print-directory test-browser-if-possible BROWSER_TESTS="$(BROWSER_LIVE)"
+test-side-hub:
+	@status=0; \
+	$(MAKE) --no-print-directory test-hub-if-possible || status=1; \
+	$(MAKE) --no-print-directory test-browser-if-possible \
+	  BROWSER_TESTS="tests/browser $(addprefix --ignore=,$(BROWSER_LIVE))" || status=1; \
+	exit $$status
 .PHONY: test-tools
 test-tools: venv
 	@if [ "$$CI" = "true" ]; then \
@@ -85,9 +98,10 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 LESSON ?= 02
 SLIDES_ARGS ?=
+BROWSER_TESTS ?= tests/browser
 test-browser: venv
 	@command -v npm >/dev/null && $(MAKE) --no-print-directory node-packages || true
-	$(BIN)/python -m pytest tests/browser -m browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(BROWSER_TESTS) -m browser $(PYTEST_ARGS)
 
 # In CI (CI=true) the browser tests always run: chromium is installed with apt when missing.
 # Elsewhere without chromium they are skipped with a plain message, and make test still passes.

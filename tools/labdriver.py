@@ -114,7 +114,8 @@ def all_panels_notebook(unshown_only: bool = False) -> tuple[str, int]:
         shown = panels_shown_in_lessons()
         names = [n for n in names if n not in shown]
     sources = ["%matplotlib widget\nimport blupteach as bt", *(f"bt.panels.{name}()" for name in names)]
-    return write_code_notebook(ROOT / "build" / "browser" / "all_panels.ipynb", sources), len(names)
+    name = "unshown_panels.ipynb" if unshown_only else "all_panels.ipynb"   # two browser sessions may run at once
+    return write_code_notebook(ROOT / "build" / "browser" / name, sources), len(names)
 
 
 def free_port() -> int:

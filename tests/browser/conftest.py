@@ -8,6 +8,7 @@ to run them at all (CI always does).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -64,7 +65,8 @@ def site():
 @pytest.fixture(scope="session")
 def lab_server():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with ld.Server("lab", log=ARTIFACTS / "jupyterlab.log") as server:
+    # make test runs two browser sessions side by side: a log each
+    with ld.Server("lab", log=ARTIFACTS / f"jupyterlab-{os.getpid()}.log") as server:
         yield server
 
 
