@@ -43,13 +43,13 @@ test: venv bwrap-if-ci
 	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-side-live test-side-hub
 
 # The last phase runs two jobs side by side, each keeping about one core busy (they wait on
-# kernels and pages): the live-panel browser tests (every lesson in JupyterLab, the lecture
-# slides), and the JupyterHub class test followed by the other browser tests (the static pages:
-# offline, axe-core; the lab settings).  One after the other they took make test past 20 min.
+# kernels and pages): the live-panel browser tests (every lesson in JupyterLab), and the
+# JupyterHub class test followed by the other browser tests (panel fit, lecture slides, the
+# static pages offline and under axe-core, the lab settings): about 8 min each in CI.  One
+# after the other they took make test past 20 min.
 # What they install is installed first, one thing at a time (apt, npm, pip into .venv), so that
 # no install runs under a test that is using it.  In CI chromium and npm come from apt here.
-BROWSER_LIVE := tests/browser/test_live_panels.py tests/browser/test_own_data_upload.py \
-                tests/browser/test_panel_fit.py tests/browser/test_lecture.py
+BROWSER_LIVE := tests/browser/test_live_panels.py tests/browser/test_own_data_upload.py
 .PHONY: test-side-live test-side-hub
 test-side-live:
 	@$(MAKE) --no-print-directory test-browser-if-possible BROWSER_TESTS="$(BROWSER_LIVE)"

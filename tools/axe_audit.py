@@ -92,11 +92,16 @@ def blocking(violations: list[dict]) -> list[str]:
 
 
 def static_page(context, path: Path):
-    """Open a static page in a new tab of ``context`` with every request off 127.0.0.1/file blocked."""
+    """Open a static page in a new tab of ``context`` with every request off 127.0.0.1/file blocked,
+    and wait until MathJax has typeset it (so the audit reads the formulas a reader gets, not
+    their TeX source half way through typesetting)."""
+    from handout import JS_TYPESET   # sibling in tools/: one rule for "typeset"
+
     page = context.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
                or "127.0.0.1" in route.request.url else route.abort())
     page.goto(Path(path).resolve().as_uri(), wait_until="load")
+    page.evaluate(JS_TYPESET)        # -1 on a page without MathJax (the index): nothing to wait for
     return page
 
 

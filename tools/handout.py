@@ -39,9 +39,11 @@ import slides_metadata
 
 ROOT = build_html.ROOT
 OUT = ROOT / "build" / "pdf"
-# MathJax 3 resolves this once the page's formulas are typeset (or failed: mjx-merror); -1: no MathJax
+# MathJax 3 resolves this once the page's formulas are typeset (or failed: mjx-merror) and the
+# fonts they use have loaded (printing earlier, or leaving for the next page, cuts them); -1: no MathJax
 JS_TYPESET = """() => (window.MathJax && MathJax.startup && MathJax.startup.promise
-  ? MathJax.startup.promise.then(() => document.querySelectorAll('mjx-container').length) : -1)"""
+  ? MathJax.startup.promise.then(() => document.fonts.ready)
+      .then(() => document.querySelectorAll('mjx-container').length) : -1)"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -56,15 +56,30 @@ PRINTED = [p for p in LESSONS if p.name.startswith(("02_", "11_"))] or LESSONS[:
 
 @pytest.fixture
 def offline_page(browser_context):
-    """A new page whose requests outside 127.0.0.1 are refused: yields (page, refused URLs, console errors)."""
+    """A new page whose requests outside 127.0.0.1 are refused: yields (page, problems, console errors).
+
+    ``problems`` lists each refused request, and each request to 127.0.0.1 that failed, with
+    why; except a font still loading when the next page was opened (``net::ERR_ABORTED``: the
+    browser cancels what the page it leaves was fetching; the page it reaches loads its own).
+    """
     page = browser_context.new_page()
-    errors = []
+    errors, problems = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("http://127.0.0.1:") else r.abort())
-    refused = []
-    page.on("requestfailed", lambda r: refused.append(r.url))
-    yield page, refused, errors
+
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1:"):
+            r.continue_()
+        else:
+            problems.append(f"refused {r.request.url}")
+            r.abort()
+
+    def failed(request):
+        if request.url.startswith("http://127.0.0.1:") and request.failure != "net::ERR_ABORTED":
+            problems.append(f"{request.url} failed: {request.failure}")
+    page.route("**/*", route)
+    page.on("requestfailed", failed)
+    yield page, problems, errors
     page.close()
 
 
