@@ -98,8 +98,11 @@ def _optimise(fun, dev, x0, bounds, jac, lower):
     """
     theta = _minimise(fun, x0, bounds, jac)
     for _ in range(3):
+        on_boundary = np.flatnonzero((lower == 0) & (theta == 0))
+        if not on_boundary.size:                  # an interior optimum: nothing to probe
+            break
         f0 = dev(theta)
-        for i in np.flatnonzero((lower == 0) & (theta == 0)):
+        for i in on_boundary:
             trial = theta.copy()
             trial[i] = 1e-2
             if dev(trial) < f0 - 1e-10 * max(1.0, abs(f0)):
@@ -112,8 +115,11 @@ def _optimise(fun, dev, x0, bounds, jac, lower):
 
 def _snap(theta, dev, lower):
     """Put diagonal θ that are nearly 0 exactly on the boundary when that is no worse."""
+    near = np.flatnonzero((lower == 0) & (theta < 1e-4) & (theta != 0))
+    if not near.size:
+        return theta
     best, fbest = theta.copy(), dev(theta)
-    for i in np.flatnonzero((lower == 0) & (theta < 1e-4) & (theta != 0)):
+    for i in near:
         trial = best.copy()
         trial[i] = 0.0
         f = dev(trial)
@@ -245,9 +251,9 @@ def _fit_fast(des, reml, x0, bounds, lower):
     st = ev.state
     T = st["T"]
     sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
-    bhat = (st["u"][:, None, :] * T[None, :, :]).sum(2)            # b = Λu per level, no BLAS
-    TM = (T[None, :, :, None] * st["Minv"][:, None, :, :]).sum(2)   # Λ M⁻¹
-    cov = sigma2 * (TM[:, :, None, :] * T[None, None, :, :]).sum(3)  # σ² Λ M⁻¹ Λ'
+    u, Minv = ev.conditional()
+    bhat = u @ T.T                                                  # b = Λu per level
+    cov = sigma2 * (T @ Minv @ T.T)                                 # σ² Λ M⁻¹ Λ'
     lambdas = {b.spec.name: T}
     ranefs = {b.spec.name: (bhat, cov)}
     beta = st["beta"]
