@@ -48,6 +48,21 @@ def levels_of(col: pd.Series) -> pd.Index:
         return pd.Index(sorted(pd.unique(col), key=str), dtype=object)
 
 
+def _sorted_factorize(col: pd.Series):
+    """``pd.factorize(col, sort=True)`` (codes int64, -1 for a missing value; sorted uniques),
+    sorting the l distinct values rather than the N rows.  TypeError when they do not sort."""
+    values = col.to_numpy() if col.dtype == object else col      # an object column: no copy, no Series overhead
+    codes, uniques = pd.factorize(values)
+    try:
+        order = np.argsort(np.asarray(uniques), kind="stable")
+    except TypeError:                       # e.g. text and numbers mixed: pandas' own ordering
+        codes, uniques = pd.factorize(col, sort=True)
+        return codes.astype(np.int64), uniques
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return np.where(codes >= 0, rank[codes], -1), uniques[order]
+
+
 def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
     """Integer codes (0..L-1, -1 for a level not in ``levels``) and the levels (an Index) of a grouping factor.
 
@@ -62,8 +77,8 @@ def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
             col = col + ":" + data[name].astype(str)
     if levels is None and not isinstance(col.dtype, pd.CategoricalDtype):
         try:
-            codes, levels = pd.factorize(col, sort=True)
-            return codes.astype(np.int64), pd.Index(levels)
+            codes, levels = _sorted_factorize(col)
+            return codes, pd.Index(levels)
         except TypeError:
             pass
     levels = levels_of(col) if levels is None else pd.Index(levels)

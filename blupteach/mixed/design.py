@@ -73,7 +73,9 @@ def _check_data(data, parsed: ParsedFormula):
     if missing:
         raise ValueError(f"data has no column(s) {missing} used in the formula; its columns are {list(data.columns)}")
     for v in parsed.variables:                 # column by column: no copy of the used columns
-        bad = data[v].isna().to_numpy()
+        col = data[v]
+        plain_float = isinstance(col.dtype, np.dtype) and col.dtype.kind == "f"
+        bad = np.isnan(col.to_numpy()) if plain_float else col.isna().to_numpy()   # numpy float: no Series
         if bad.any():
             raise ValueError(f"data column {v!r} has {int(bad.sum())} missing (NaN) value(s) ({_rows(bad)}); "
                              "drop or impute those rows first")

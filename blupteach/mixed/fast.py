@@ -102,6 +102,42 @@ class SingleFactor:
         self.rows, self.cols = tri_index(k)
         self.eye_p = np.eye(self.p)
 
+    def moment_start(self):
+        r"""A starting θ from per-level least squares (a method-of-moments estimate), or None.
+
+        With :math:`\tilde\beta` the pooled least-squares fit and, for each level whose
+        :math:`A_g = Z_g'Z_g` is well conditioned, :math:`\tilde b_g = A_g^{-1}Z_g'(y_g - X_g\tilde\beta)`:
+        :math:`\operatorname{Cov}(\tilde b_g) \approx \Sigma_b + \sigma^2 A_g^{-1}`, so
+
+        .. math::
+
+            \tilde\Sigma_b = \widehat{\operatorname{Cov}}(\tilde b_g) - \tilde\sigma^2\,\overline{A_g^{-1}},
+            \qquad \theta_0 = \text{the lower triangle of } \operatorname{chol}(\tilde\Sigma_b / \tilde\sigma^2),
+
+        :math:`\tilde\sigma^2` the residual variance within levels.  None (start from Λ = I)
+        when fewer than 2k + 1 levels qualify or :math:`\tilde\Sigma_b` is not positive definite.
+        Only the optimiser's path depends on it, not the optimum.
+        """
+        k, p, D, G = self.k, self.p, self.D, self.Gxy
+        A = np.ascontiguousarray(D[:, :k].transpose(2, 0, 1))             # (l, k, k)
+        hadamard = np.linalg.det(A) / np.prod(np.diagonal(A, axis1=1, axis2=2), axis=1)
+        ok = hadamard > 1e-8                                                # 1: orthogonal columns, 0: collinear
+        n_ok = int(ok.sum())
+        if n_ok < 2 * k + 1 or self.N - p - k * n_ok <= 0:
+            return None
+        w = np.append(-np.linalg.solve(G[:p, :p], G[:p, p]), 1.0) if p else np.ones(1)
+        rhs = (w @ D[:, k:])[:, ok]                                         # Z_g'(y_g − X_gβ̃)   (k, l_ok)
+        Ainv, _ = _inv_logdet(A[ok])
+        b = np.einsum("gab,bg->ga", Ainv, rhs)
+        sigma2 = (w @ G @ w - float((b * rhs.T).sum())) / (self.N - p - k * n_ok)
+        if not sigma2 > 0:
+            return None
+        Sigma = np.cov(b.T).reshape(k, k) / sigma2 - Ainv.mean(0)
+        try:
+            return np.linalg.cholesky(Sigma)[self.rows, self.cols]
+        except np.linalg.LinAlgError:
+            return None
+
     def lam(self, theta):
         """The k × k lower-triangular relative factor Λ from θ."""
         T = np.zeros((self.k, self.k))

@@ -246,6 +246,8 @@ def _fit_fast(des, reml, x0, bounds, lower):
     N, blocks = des.y.size, des.blocks
     b = blocks[0]
     ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
+    start = ev.moment_start()              # nearer the optimum than Λ = I: fewer evaluations
+    x0 = x0 if start is None else start    # a Cholesky factor: its diagonal is > 0, within the bounds
     theta = _optimise(lambda t: ev.solve(t, reml, grad=True), lambda t: ev.solve(t, reml), x0, bounds, True, lower)
     dev = ev.solve(theta, reml)
     st = ev.state
