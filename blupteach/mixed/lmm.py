@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import pandas as pd
 from scipy import linalg
 
 from .._validation import check_choice
@@ -224,21 +223,14 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
                          "random effects reproduce every row exactly (e.g. the response is constant within each "
                          "group), so the noise variance cannot be estimated; check the data or drop a term")
 
-    varcorr, ranef, ranef_cov = {}, {}, {}
-    for b in blocks:
-        T = lambdas[b.spec.name]
-        varcorr[b.spec.name] = pd.DataFrame(sigma2 * (T @ T.T), index=b.columns, columns=b.columns)
-        bhat, cov = ranefs[b.spec.name]
-        ranef[b.spec.name] = pd.DataFrame(bhat, index=pd.Index(b.levels, name=b.spec.name), columns=b.columns)
-        ranef_cov[b.spec.name] = cov
+    b_hat = {name: bhat for name, (bhat, _) in ranefs.items()}
+    ranef_cov = {b.spec.name: ranefs[b.spec.name][1] for b in blocks}
     singular = bool(np.any((lower == 0) & (theta == 0)))
     theta = theta[des.theta_perm()]          # formula order → lme4's (blocks by decreasing levels)
     return LmmFit(
-        formula=formula, method=method, loglik=float(-0.5 * dev),
-        fixef=pd.Series(beta, index=des.xnames, dtype=float),
-        fixef_cov=pd.DataFrame(vbeta, index=des.xnames, columns=des.xnames),
-        sigma2=float(sigma2), varcorr=varcorr, ranef=ranef, ranef_cov=ranef_cov, singular=singular,
-        theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des, lambdas=lambdas)
+        formula=formula, method=method, loglik=float(-0.5 * dev), sigma2=float(sigma2), ranef_cov=ranef_cov,
+        singular=singular, theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des,
+        lambdas=lambdas, beta_hat=np.asarray(beta, dtype=float), vbeta=vbeta, b_hat=b_hat)
 
 
 def _fit_fast(des, reml, x0, bounds, lower):
