@@ -119,20 +119,23 @@ class SingleFactor:
         Only the optimiser's path depends on it, not the optimum.
         """
         k, p, D, G = self.k, self.p, self.D, self.Gxy
-        A = np.ascontiguousarray(D[:, :k].transpose(2, 0, 1))             # (l, k, k)
-        hadamard = np.linalg.det(A) / np.prod(np.diagonal(A, axis1=1, axis2=2), axis=1)
-        ok = hadamard > 1e-8                                                # 1: orthogonal columns, 0: collinear
+        A = D[:, :k]                                                        # Z_g'Z_g   (k, k, l)
+        with np.errstate(invalid="ignore", divide="ignore"):                # NaN where A_g is singular
+            L = _chol_levels(A)
+            # |A_g| / Π_j (A_g)_jj = Π_j L_jj² / (A_g)_jj: 1 for orthogonal columns, 0 for collinear ones
+            ok = np.prod([L[j, j] ** 2 / A[j, j] for j in range(k)], axis=0) > 1e-8
         n_ok = int(ok.sum())
         if n_ok < 2 * k + 1 or self.N - p - k * n_ok <= 0:
             return None
         w = np.append(-np.linalg.solve(G[:p, :p], G[:p, p]), 1.0) if p else np.ones(1)
         rhs = (w @ D[:, k:])[:, ok]                                         # Z_g'(y_g − X_gβ̃)   (k, l_ok)
-        Ainv, _ = _inv_logdet(A[ok])
-        b = np.einsum("gab,bg->ga", Ainv, rhs)
+        Ainv, _ = _inv_logdet(np.ascontiguousarray(A[:, :, ok].transpose(2, 0, 1)))
+        b = np.einsum("gab,bg->ga", Ainv, rhs)                              # b̃_g   (l_ok, k)
         sigma2 = (w @ G @ w - float((b * rhs.T).sum())) / (self.N - p - k * n_ok)
         if not sigma2 > 0:
             return None
-        Sigma = np.cov(b.T).reshape(k, k) / sigma2 - Ainv.mean(0)
+        dev = b - b.mean(0)
+        Sigma = (dev.T @ dev) / ((n_ok - 1) * sigma2) - Ainv.mean(0)
         try:
             return np.linalg.cholesky(Sigma)[self.rows, self.cols]
         except np.linalg.LinAlgError:
