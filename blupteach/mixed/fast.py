@@ -81,6 +81,7 @@ class SingleFactor:
 
     The data enter once, as the per-level sums :math:`D_g = Z_g'[Z_g\\;X_g\\;y_g]`
     (stored level-last ``D[i, j, g]``, shape (k, k + p + 1, l)) and :math:`[X\\;y]'[X\\;y]`.
+    The products with Λ are BLAS calls: :func:`~blupteach.mixed.fit_lmm` runs them on one thread.
     """
 
     def __init__(self, X, Zk, codes, n_levels, y):
@@ -152,7 +153,7 @@ class SingleFactor:
         T = self.lam(theta)
         D, k, p = self.D, self.k, self.p
         Y = (T.T @ D.reshape(k, -1)).reshape(D.shape)        # Λ'D_g                (k, m, l)
-        M = T.T @ Y[:, :k]                                   # M[a] = Λ'(Λ'Z_g'Z_g)[a]' : Λ'Z_g'Z_gΛ
+        M = T.T @ Y[:, :k]                                   # M[s, b] = Σ_a (Λ'A_g)[s, a] Λ[a, b]: Λ'Z_g'Z_gΛ
         for j in range(k):
             M[j, j] += 1.0
         L = _chol_levels(M)
