@@ -117,7 +117,8 @@ class SingleFactor:
 
         :math:`\tilde\sigma^2` the residual variance within levels.  None (start from Λ = I)
         when fewer than 2k + 1 levels qualify or :math:`\tilde\Sigma_b` is not positive definite.
-        Only the optimiser's path depends on it, not the optimum.
+        Only the optimiser's path depends on it, not the optimum; it is rounded to 3 significant
+        figures so that rounding noise in the data's sums does not move that path.
         """
         k, p, D, G = self.k, self.p, self.D, self.Gxy
         A = D[:, :k]                                                        # Z_g'Z_g   (k, k, l)
@@ -138,9 +139,12 @@ class SingleFactor:
         dev = b - b.mean(0)
         Sigma = (dev.T @ dev) / ((n_ok - 1) * sigma2) - Ainv.mean(0)
         try:
-            return np.linalg.cholesky(Sigma)[self.rows, self.cols]
+            theta = np.linalg.cholesky(Sigma)[self.rows, self.cols]
         except np.linalg.LinAlgError:
             return None
+        # to 3 significant figures: rounding noise in the sums (y and y + Xδ give the same REML fit)
+        # must not move the start, and so the optimiser's path and where it stops
+        return np.array([float(f"{t:.3g}") for t in theta])
 
     def lam(self, theta):
         """The k × k lower-triangular relative factor Λ from θ."""
