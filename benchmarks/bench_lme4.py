@@ -13,6 +13,8 @@ one ``Rscript`` per case (median of repeats after a warm-up, so R's start-up is 
 and prints its logLik; Python times ``fit_lmm`` the same way.  ``dloglik`` > 0 means
 blupteach found a higher REML criterion.
 
+``python benchmarks/run.py lme4 slope_500 sleepstudy`` runs the cases named (all by default).
+
 Needs ``Rscript`` with lme4 (Debian: ``apt-get install -y r-cran-lme4``); without it the
 benchmark prints one line saying so and succeeds.  Not part of ``make test``.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -65,22 +68,27 @@ def _instevalish(rows: int = 70_000, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "s": s, "d": d, "dept": dept})
 
 
-def cases(folder: Path):
-    """(name, csv path, formula, factor columns, repeats)."""
+CASES = ["sleepstudy", "penicillin", "pastes_nested", "slope_500", "slope_5000", "crossed_70k", "slope_1e6"]
+
+
+def cases(folder: Path, names=CASES):
+    """(name, csv path, formula, factor columns, repeats) of the cases in ``names``, in CASES order."""
+    made = {    # name: (the data, or the CSV that R_DATA wrote; formula; factor columns; repeats)
+        "sleepstudy": (lambda: bt.datasets.load("sleepstudy"), "Reaction ~ Days + (Days | Subject)", "Subject", 9),
+        "penicillin": ("penicillin.csv", "diameter ~ 1 + (1 | sample) + (1 | plate)", "sample,plate", 9),
+        "pastes_nested": ("pastes.csv", "strength ~ 1 + (1 | batch/cask)", "batch,cask", 9),
+        "slope_500": (lambda: _slope(500, 10, 2024), "y ~ x + (x | g)", "g", 5),
+        "slope_5000": (lambda: _slope(5000, 10, 2024), "y ~ x + (x | g)", "g", 3),
+        "crossed_70k": (_instevalish, "y ~ 1 + (1 | s) + (1 | d) + (1 | dept)", "s,d,dept", 1),
+        "slope_1e6": (lambda: _slope(10_000, 100, 2024), "y ~ x + (x | g)", "g", 1),
+    }
     out = []
-    sleep = bt.datasets.load("sleepstudy")
-    for name, frame, formula, factors, reps in [
-        ("sleepstudy", sleep, "Reaction ~ Days + (Days | Subject)", "Subject", 9),
-        ("slope_500", _slope(500, 10, 2024), "y ~ x + (x | g)", "g", 5),
-        ("slope_5000", _slope(5000, 10, 2024), "y ~ x + (x | g)", "g", 3),
-        ("crossed_70k", _instevalish(), "y ~ 1 + (1 | s) + (1 | d) + (1 | dept)", "s,d,dept", 1),
-        ("slope_1e6", _slope(10_000, 100, 2024), "y ~ x + (x | g)", "g", 1),
-    ]:
-        path = folder / f"{name}.csv"
-        frame.to_csv(path, index=False)
+    for name in [c for c in CASES if c in names]:
+        data, formula, factors, reps = made[name]
+        path = folder / (data if isinstance(data, str) else f"{name}.csv")
+        if not isinstance(data, str):
+            data().to_csv(path, index=False)
         out.append((name, path, formula, factors, reps))
-    out.insert(1, ("penicillin", folder / "penicillin.csv", "diameter ~ 1 + (1 | sample) + (1 | plate)", "sample,plate", 9))
-    out.insert(2, ("pastes_nested", folder / "pastes.csv", "strength ~ 1 + (1 | batch/cask)", "batch,cask", 9))
     return out
 
 
@@ -107,10 +115,15 @@ def main():
             ["Rscript", "-e", "library(lme4)"], capture_output=True).returncode != 0:
         print("engine_vs_lme4 skipped: no Rscript with lme4 (apt-get install -y r-cran-lme4)")
         return 0
+    names = sys.argv[1:] or CASES
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        print(f"engine_vs_lme4: unknown case(s) {unknown}; the cases are {CASES}")
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         _r(R_DATA, str(folder))
-        for name, path, formula, factors, reps in cases(folder):
+        for name, path, formula, factors, reps in cases(folder, names):
             lme4_s, lme4_ll = map(float, _r(R_FIT, str(path), formula, str(reps), factors).split())
             bt_s, bt_ll, rows = _python(path, formula, factors, reps)
             print(f"engine_vs_lme4 case={name} rows={rows} lme4_s={lme4_s:.4f} blupteach_s={bt_s:.4f} "

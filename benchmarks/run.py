@@ -18,7 +18,9 @@ Convention (for whoever adds a benchmark)
   browser) prints a line saying so and returns 0.
 
 ``NAME`` arguments select modules whose name contains one of them
-(``python benchmarks/run.py slider`` runs ``bench_slider.py`` only).
+(``python benchmarks/run.py slider`` runs ``bench_slider.py`` only).  Arguments that
+match no module are handed to the selected benchmarks as their ``sys.argv[1:]``
+(``python benchmarks/run.py lme4 slope_500`` runs that case of ``bench_lme4.py`` only).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ ROOT = HERE.parent
 RUNNER = (
     "import runpy, sys\n"
     "sys.path.insert(0, {here!r})\n"
+    "sys.argv[1:] = {extra!r}\n"
     "rc = runpy.run_path({path!r}, run_name='benchmark')['main']()\n"
     "sys.exit(0 if rc in (None, 0) else rc)\n"
 )
@@ -46,7 +49,10 @@ def discover(selected=()) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    paths = discover(argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    names = [a for a in args if discover([a])]
+    extra = [a for a in args if a not in names]          # for the benchmarks themselves
+    paths = discover(names) if names or not extra else []
     if not paths:
         print("no benchmarks matched", file=sys.stderr)
         return 2
@@ -54,7 +60,7 @@ def main(argv=None) -> int:
     for path in paths:
         print(f"# {path.name}", flush=True)
         t0 = time.perf_counter()
-        code = RUNNER.format(here=str(HERE), path=str(path))
+        code = RUNNER.format(here=str(HERE), path=str(path), extra=extra)
         rc = subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode
         print(f"# {path.name}: {'ok' if rc == 0 else f'FAILED (exit {rc})'} in {time.perf_counter() - t0:.1f} s",
               flush=True)

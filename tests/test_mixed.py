@@ -166,6 +166,38 @@ def test_against_statsmodels(reml):
 
 
 # --- fast path == general path; mme == fit_lmm ----------------------------------------
+@pytest.mark.parametrize("formula", ["y ~ x + (1 | g)", "y ~ x + (x | g)", "y ~ 0 + x + (x + z | g)"])
+@pytest.mark.parametrize("reml", [True, False])
+def test_fast_gradient_equals_central_differences(formula, reml):
+    """The fast path's analytic gradient (SingleFactor) against central differences of its deviance."""
+    from blupteach.mixed.design import build_design
+    from blupteach.mixed.fast import SingleFactor
+    df = _slope_data(40, seed=2).assign(z=np.random.default_rng(4).normal(size=400))
+    des = build_design(formula, df)
+    b = des.blocks[0]
+    ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
+    rng = np.random.default_rng(9)
+    for _ in range(2):
+        theta = rng.uniform(0.2, 1.5, ev.rows.size) * np.where(ev.rows == ev.cols, 1, rng.choice([-1, 1], ev.rows.size))
+        _, g = ev.solve(theta, reml, grad=True)
+        fd = [(ev.solve(theta + e, reml) - ev.solve(theta - e, reml)) / 2e-6 for e in np.eye(theta.size) * 1e-6]
+        np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-4, err_msg=f"{formula} reml={reml} theta={theta}")
+
+
+def test_grouping_levels_sorted_as_pandas_sorts_them():
+    """factor_codes sorts the distinct values, not the rows: the same codes and levels as pd.factorize(sort=True)."""
+    from blupteach.mixed.columns import factor_codes
+    rng = np.random.default_rng(0)
+    for col in [rng.integers(0, 30, 200), rng.integers(0, 30, 200).astype(str), rng.normal(size=50).round(1),
+                np.array(["b", "a", 3, 1, "a"], dtype=object), pd.array([3, 1, 2, 1], dtype="Int64"),
+                pd.array(["b", "a", "c", "a"], dtype="string")]:
+        data = pd.DataFrame({"g": col})
+        codes, levels = factor_codes(data, ("g",))
+        want_codes, want_levels = pd.factorize(data["g"], sort=True)
+        np.testing.assert_array_equal(codes, want_codes)
+        assert levels.equals(pd.Index(want_levels)) and levels.dtype == pd.Index(want_levels).dtype
+
+
 def test_fast_equals_general_on_slopes():
     df = _slope_data(80, seed=5)
     a = fit_lmm("y ~ x + (x | g)", df, engine="fast")

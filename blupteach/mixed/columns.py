@@ -48,11 +48,29 @@ def levels_of(col: pd.Series) -> pd.Index:
         return pd.Index(sorted(pd.unique(col), key=str), dtype=object)
 
 
-def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
+def _sorted_factorize(col: pd.Series, factorized=None):
+    """``pd.factorize(col, sort=True)`` (codes int64, -1 for a missing value; sorted uniques),
+    sorting the l distinct values rather than the N rows; ``factorized``: ``pd.factorize(col)``
+    if already made."""
+    if factorized is None:
+        factorized = pd.factorize(col.to_numpy() if col.dtype == object else col)   # object: no Series overhead
+    codes, uniques = factorized
+    try:
+        order = np.argsort(np.asarray(uniques), kind="stable")
+    except TypeError:                       # e.g. text and numbers mixed: pandas' own ordering
+        codes, uniques = pd.factorize(col, sort=True)
+        return codes.astype(np.int64), uniques
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return np.where(codes >= 0, rank[codes], -1), uniques[order]
+
+
+def factor_codes(data: pd.DataFrame, factor: tuple, levels=None, factorized=None):
     """Integer codes (0..L-1, -1 for a level not in ``levels``) and the levels (an Index) of a grouping factor.
 
     A factor of several variables (``school:class``) has the observed combinations
-    as levels, labelled ``"a:b"``.
+    as levels, labelled ``"a:b"``.  ``factorized``: column name → ``pd.factorize`` of
+    that column, where already made (:func:`.design.build_design`).
     """
     if len(factor) == 1:
         col = data[factor[0]]
@@ -62,8 +80,9 @@ def factor_codes(data: pd.DataFrame, factor: tuple, levels=None):
             col = col + ":" + data[name].astype(str)
     if levels is None and not isinstance(col.dtype, pd.CategoricalDtype):
         try:
-            codes, levels = pd.factorize(col, sort=True)
-            return codes.astype(np.int64), pd.Index(levels)
+            done = (factorized or {}).get(factor[0]) if len(factor) == 1 else None
+            codes, levels = _sorted_factorize(col, done)
+            return codes, pd.Index(levels)
         except TypeError:
             pass
     levels = levels_of(col) if levels is None else pd.Index(levels)

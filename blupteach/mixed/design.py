@@ -66,14 +66,24 @@ class Design:
         return np.concatenate([np.arange(starts[i], starts[i + 1]) for i in self.lme4_order()]).astype(np.int64)
 
 
-def _check_data(data, parsed: ParsedFormula):
+def _check_data(data, parsed: ParsedFormula) -> dict:
+    """Raise on bad data; return the factorisations (codes, uniques) of the text columns, made to find
+    their missing values (code -1) and kept for :func:`.columns.factor_codes`."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     missing = [v for v in parsed.variables if v not in data.columns]
     if missing:
         raise ValueError(f"data has no column(s) {missing} used in the formula; its columns are {list(data.columns)}")
+    factorized = {}
     for v in parsed.variables:                 # column by column: no copy of the used columns
-        bad = data[v].isna().to_numpy()
+        col = data[v]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+            bad = np.isnan(col.to_numpy())     # numpy floats: no Series
+        elif col.dtype == object:
+            factorized[v] = pd.factorize(col.to_numpy())
+            bad = factorized[v][0] < 0
+        else:
+            bad = col.isna().to_numpy()
         if bad.any():
             raise ValueError(f"data column {v!r} has {int(bad.sum())} missing (NaN) value(s) ({_rows(bad)}); "
                              "drop or impute those rows first")
@@ -82,6 +92,7 @@ def _check_data(data, parsed: ParsedFormula):
         raise ValueError(f"the response {parsed.response!r} must be numeric; got dtype {ycol.dtype}")
     if not np.isfinite(ycol.to_numpy(dtype=float)).all():
         raise ValueError(f"the response {parsed.response!r} has infinite values ({_rows(~np.isfinite(ycol.to_numpy(dtype=float)))})")
+    return factorized
 
 
 def _check_rank(X, names):
@@ -139,7 +150,7 @@ def _known_K(K, block: Block, data):
 def build_design(formula, data, K=None) -> Design:
     """Parse, check and build the model's arrays (see :func:`blupteach.fit_lmm`)."""
     parsed = parse_formula(formula)
-    _check_data(data, parsed)
+    factorized = _check_data(data, parsed)
     K = {} if K is None else K
     if not isinstance(K, dict):
         raise ValueError("K must be a dict: grouping factor name → relationship matrix")
@@ -165,7 +176,7 @@ def build_design(formula, data, K=None) -> Design:
                                  f"{list(pd.unique(np.asarray(data[spec.factor[0]])[codes < 0]))[:3]} found in the data")
             blocks.append(BlockData(spec, cols, levels, codes, Zk, LK, Kd))
             continue
-        codes, levels = factor_codes(data, spec.factor)
+        codes, levels = factor_codes(data, spec.factor, factorized=factorized)
         if len(levels) < 2:
             raise ValueError(f"grouping factor {spec.name!r} has only one level ({levels[0]!r}); "
                              "a random effect needs at least 2 levels")

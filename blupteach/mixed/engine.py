@@ -24,9 +24,10 @@ gives :math:`\hat u, \hat\beta` and the penalised residual sum of squares
 Two evaluators share this algebra and the helpers below:
 
 * :class:`~blupteach.mixed.fast.SingleFactor` (``fast.py``) — one grouping factor with k terms: per-group sufficient
-  statistics computed once, batched k × k solves over all groups (closed forms
-  for k ≤ 2), β profiled out through a p × p Schur complement, and an analytic
-  gradient (used by L-BFGS-B).
+  statistics computed once, the k × k Cholesky factors of all groups at once (elementwise
+  over the groups), β and r² from one Cholesky factor of the (p + 1) × (p + 1)
+  Schur complement of [X y], an analytic gradient (used by L-BFGS-B) and a
+  method-of-moments starting θ.
 * :class:`~blupteach.mixed.general.General` (``general.py``) — any number of (crossed, nested) factors and factors with a
   known relationship matrix K (:math:`\Lambda = \theta L_K`, :math:`K = L_KL_K'`):
   sparse Z'Z; the largest ordinary factor (block diagonal) is eliminated block by

@@ -36,7 +36,6 @@ naming the term: it is never fitted as something else.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,7 +78,15 @@ def parse_formula(formula: str) -> ParsedFormula:
     """
     if not isinstance(formula, str) or "~" not in formula:
         raise ValueError(f"formula must be a string like 'y ~ x + (1 | g)'; got {formula!r}")
-    return copy.deepcopy(_parse_cached(formula))   # a fresh copy: callers may not share state
+    return _fresh(_parse_cached(formula))   # a fresh copy: callers may not share state
+
+
+def _fresh(parsed: ParsedFormula) -> ParsedFormula:
+    """A copy of a cached parse with new lists and records (what ``copy.deepcopy`` gives: the
+    items, term tuples of (name, flag) tuples and factor tuples of names, are immutable)."""
+    blocks = [Block(name=b.name, factor=b.factor, terms=list(b.terms)) for b in parsed.blocks]
+    return ParsedFormula(response=parsed.response, fixed=list(parsed.fixed), blocks=blocks,
+                         variables=list(parsed.variables))
 
 
 # --- reading the text ------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import pandas as pd
 from scipy import linalg
 
 from .._validation import check_choice
@@ -98,8 +97,11 @@ def _optimise(fun, dev, x0, bounds, jac, lower):
     """
     theta = _minimise(fun, x0, bounds, jac)
     for _ in range(3):
+        on_boundary = np.flatnonzero((lower == 0) & (theta == 0))
+        if not on_boundary.size:                  # an interior optimum: nothing to probe
+            break
         f0 = dev(theta)
-        for i in np.flatnonzero((lower == 0) & (theta == 0)):
+        for i in on_boundary:
             trial = theta.copy()
             trial[i] = 1e-2
             if dev(trial) < f0 - 1e-10 * max(1.0, abs(f0)):
@@ -112,8 +114,11 @@ def _optimise(fun, dev, x0, bounds, jac, lower):
 
 def _snap(theta, dev, lower):
     """Put diagonal θ that are nearly 0 exactly on the boundary when that is no worse."""
+    near = np.flatnonzero((lower == 0) & (theta < 1e-4) & (theta != 0))
+    if not near.size:
+        return theta
     best, fbest = theta.copy(), dev(theta)
-    for i in np.flatnonzero((lower == 0) & (theta < 1e-4) & (theta != 0)):
+    for i in near:
         trial = best.copy()
         trial[i] = 0.0
         f = dev(trial)
@@ -218,21 +223,14 @@ def _fit(formula, data, method, K, engine) -> LmmFit:
                          "random effects reproduce every row exactly (e.g. the response is constant within each "
                          "group), so the noise variance cannot be estimated; check the data or drop a term")
 
-    varcorr, ranef, ranef_cov = {}, {}, {}
-    for b in blocks:
-        T = lambdas[b.spec.name]
-        varcorr[b.spec.name] = pd.DataFrame(sigma2 * (T @ T.T), index=b.columns, columns=b.columns)
-        bhat, cov = ranefs[b.spec.name]
-        ranef[b.spec.name] = pd.DataFrame(bhat, index=pd.Index(b.levels, name=b.spec.name), columns=b.columns)
-        ranef_cov[b.spec.name] = cov
+    b_hat = {name: bhat for name, (bhat, _) in ranefs.items()}
+    ranef_cov = {b.spec.name: ranefs[b.spec.name][1] for b in blocks}
     singular = bool(np.any((lower == 0) & (theta == 0)))
     theta = theta[des.theta_perm()]          # formula order → lme4's (blocks by decreasing levels)
     return LmmFit(
-        formula=formula, method=method, loglik=float(-0.5 * dev),
-        fixef=pd.Series(beta, index=des.xnames, dtype=float),
-        fixef_cov=pd.DataFrame(vbeta, index=des.xnames, columns=des.xnames),
-        sigma2=float(sigma2), varcorr=varcorr, ranef=ranef, ranef_cov=ranef_cov, singular=singular,
-        theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des, lambdas=lambdas)
+        formula=formula, method=method, loglik=float(-0.5 * dev), sigma2=float(sigma2), ranef_cov=ranef_cov,
+        singular=singular, theta=theta, n_obs=N, engine="fast" if use_fast else "general", design=des,
+        lambdas=lambdas, beta_hat=np.asarray(beta, dtype=float), vbeta=vbeta, b_hat=b_hat)
 
 
 def _fit_fast(des, reml, x0, bounds, lower):
@@ -240,14 +238,16 @@ def _fit_fast(des, reml, x0, bounds, lower):
     N, blocks = des.y.size, des.blocks
     b = blocks[0]
     ev = SingleFactor(des.X, b.Zk, b.codes, b.l, des.y)
+    start = ev.moment_start()              # nearer the optimum than Λ = I: fewer evaluations
+    x0 = x0 if start is None else start    # a Cholesky factor: its diagonal is > 0, within the bounds
     theta = _optimise(lambda t: ev.solve(t, reml, grad=True), lambda t: ev.solve(t, reml), x0, bounds, True, lower)
     dev = ev.solve(theta, reml)
     st = ev.state
     T = st["T"]
     sigma2 = st["pwrss"] / (N - des.X.shape[1] if reml else N)
-    bhat = (st["u"][:, None, :] * T[None, :, :]).sum(2)            # b = Λu per level, no BLAS
-    TM = (T[None, :, :, None] * st["Minv"][:, None, :, :]).sum(2)   # Λ M⁻¹
-    cov = sigma2 * (TM[:, :, None, :] * T[None, None, :, :]).sum(3)  # σ² Λ M⁻¹ Λ'
+    u, Minv = ev.conditional()
+    bhat = u @ T.T                                                  # b = Λu per level
+    cov = sigma2 * (T @ Minv @ T.T)                                 # σ² Λ M⁻¹ Λ'
     lambdas = {b.spec.name: T}
     ranefs = {b.spec.name: (bhat, cov)}
     beta = st["beta"]

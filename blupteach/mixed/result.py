@@ -8,6 +8,7 @@ downstream works on either fit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -51,16 +52,16 @@ class LmmFit:
         formula order — not necessarily the order of ``varcorr`` (formula order).
     n_obs : int
     engine : {'fast', 'general'}
+
+    ``fixef``, ``fixef_cov``, ``varcorr`` and ``ranef`` are labelled views of the fitted
+    arrays, made on first access (as lme4's ``fixef()``, ``VarCorr()``, ``ranef()`` are
+    made from the fitted object when asked for).
     """
 
     formula: str
     method: str
     loglik: float
-    fixef: pd.Series
-    fixef_cov: pd.DataFrame
     sigma2: float
-    varcorr: dict
-    ranef: dict
     ranef_cov: dict
     singular: bool
     theta: np.ndarray
@@ -68,6 +69,28 @@ class LmmFit:
     engine: str
     design: Design = field(compare=False)
     lambdas: dict = field(compare=False)     # block name → relative factor T (k × k); [[θ]] for a known-K block
+    beta_hat: np.ndarray = field(compare=False)     # β̂ in the order of design.xnames
+    vbeta: np.ndarray = field(compare=False)        # σ²(X'V⁻¹X)⁻¹
+    b_hat: dict = field(compare=False)              # block name → BLUPs (levels, k)
+
+    # -- labelled views, made once on first access ---------------------------------
+    @cached_property
+    def fixef(self) -> pd.Series:
+        return pd.Series(self.beta_hat, index=self.design.xnames, dtype=float)
+
+    @cached_property
+    def fixef_cov(self) -> pd.DataFrame:
+        return pd.DataFrame(self.vbeta, index=self.design.xnames, columns=self.design.xnames)
+
+    @cached_property
+    def varcorr(self) -> dict:
+        return {b.spec.name: pd.DataFrame(self.sigma2 * (self.lambdas[b.spec.name] @ self.lambdas[b.spec.name].T),
+                                          index=b.columns, columns=b.columns) for b in self.design.blocks}
+
+    @cached_property
+    def ranef(self) -> dict:
+        return {b.spec.name: pd.DataFrame(self.b_hat[b.spec.name], index=pd.Index(b.levels, name=b.spec.name),
+                                          columns=b.columns) for b in self.design.blocks}
 
     # -- prediction ------------------------------------------------------------
     def _fixed_part(self, newdata):
