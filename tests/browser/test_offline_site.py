@@ -56,14 +56,14 @@ PRINTED = [p for p in LESSONS if p.name.startswith(("02_", "11_"))] or LESSONS[:
 
 @pytest.fixture
 def offline_page(browser_context):
-    """A new page whose requests outside 127.0.0.1 are refused: yields (page, problems, console errors).
+    """A new page whose requests outside 127.0.0.1 are refused: yields (page, bad requests, console errors).
 
-    ``problems`` lists each refused request, and each request to 127.0.0.1 that failed, with
+    ``bad requests`` lists each refused request, and each request to 127.0.0.1 that failed, with
     why; except a font still loading when the next page was opened (``net::ERR_ABORTED``: the
     browser cancels what the page it leaves was fetching; the page it reaches loads its own).
     """
     page = browser_context.new_page()
-    errors, problems = [], []
+    errors, bad_requests = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
@@ -71,15 +71,15 @@ def offline_page(browser_context):
         if r.request.url.startswith("http://127.0.0.1:"):
             r.continue_()
         else:
-            problems.append(f"refused {r.request.url}")
+            bad_requests.append(f"refused {r.request.url}")
             r.abort()
 
     def failed(request):
         if request.url.startswith("http://127.0.0.1:") and request.failure != "net::ERR_ABORTED":
-            problems.append(f"{request.url} failed: {request.failure}")
+            bad_requests.append(f"{request.url} failed: {request.failure}")
     page.route("**/*", route)
     page.on("requestfailed", failed)
-    yield page, problems, errors
+    yield page, bad_requests, errors
     page.close()
 
 
@@ -103,7 +103,7 @@ def page_problems(page, name: str) -> list[str]:
 
 def test_every_page_typesets_and_shows_figures_offline(site, offline_page):
     assert LESSONS, "no lessons in lessons/"
-    page, refused, errors = offline_page
+    page, bad_requests, errors = offline_page
     problems, formulas = [], 0
     for lesson in LESSONS:
         try:
@@ -112,7 +112,7 @@ def test_every_page_typesets_and_shows_figures_offline(site, offline_page):
             problems.append(f"{lesson.name}: {exc}")
             continue
         problems += page_problems(page, lesson.name)
-    assert not refused, f"the pages asked for outside resources (refused): {sorted(set(refused))[:5]}"
+    assert not bad_requests, f"the pages asked for outside resources, or their own failed: {sorted(set(bad_requests))[:5]}"
     assert not errors, f"browser console errors on the pages: {errors[:5]}"
     assert not problems, "\n".join(problems)
     assert formulas > 10 * len(LESSONS), f"only {formulas} formulas typeset on {len(LESSONS)} pages"
@@ -130,7 +130,7 @@ def pdf_text(path) -> str:
 
 @pytest.mark.parametrize("lesson", PRINTED, ids=lambda p: p.stem)
 def test_handout_pdf_has_title_and_formulas(site, offline_page, lesson, tmp_path):
-    page, refused, _ = offline_page
+    page, bad_requests, _ = offline_page
     handout.open_typeset(page, f"{site}{lesson.stem}.html")
     formula = page.evaluate(JS_PLAIN_FORMULA)
     assert formula, f"{lesson.name}: no formula without scripts in its prose to look for in the PDF"
@@ -146,4 +146,4 @@ def test_handout_pdf_has_title_and_formulas(site, offline_page, lesson, tmp_path
     assert checks or not lesson.name.startswith("02_"), f"{lesson.name}: no assertion cell prints a check"
     missing = [c["out"] for c in checks if squeeze(c["out"])[:40] not in text]
     assert not missing, f"{pdf.name}: assertion cells' checks missing: {missing[:2]}"
-    assert not refused, f"{lesson.name}: refused requests {refused[:3]}"
+    assert not bad_requests, f"{lesson.name}: requests refused or failed: {bad_requests[:3]}"
